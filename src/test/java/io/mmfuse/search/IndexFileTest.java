@@ -47,7 +47,7 @@ class IndexFileTest {
         Files.write(dir.resolve("cut"), java.util.Arrays.copyOf(bytes, bytes.length / 2));
         assertThatThrownBy(() -> IndexFile.load(dir.resolve("cut"))).isInstanceOf(MmfuseException.class)
                 .hasMessageContaining("truncated");
-        Files.writeString(dir.resolve("junk"), "hello");
+        Files.writeString(dir.resolve("junk"), "hello, this is not an index file");
         assertThatThrownBy(() -> IndexFile.load(dir.resolve("junk"))).hasMessageContaining("magic");
     }
 
