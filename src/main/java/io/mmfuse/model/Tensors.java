@@ -113,12 +113,15 @@ public final class Tensors {
     }
 
     /**
-     * Removes a long-lived native object (a module, a parameter handle kept in a field) from the
-     * caller's PointerScope, if any, so that closing that scope does not free it under us.
+     * Takes a long-lived native object (a module, a parameter handle kept in a field) out of the
+     * caller's PointerScope, if any, so that closing that scope does not free it under us; it is
+     * then freed by its own {@code close()} (or the GC). PointerScope.detach alone would release
+     * the scope's reference and free it at once, hence the retain first.
      */
     public static <P extends Pointer> P keep(P p) {
         PointerScope scope = PointerScope.getInnerScope();
         if (scope != null) {
+            p.retainReference();
             scope.detach(p);
         }
         return p;

@@ -21,6 +21,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
@@ -28,6 +29,7 @@ import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.DeviceOptional;
 import org.bytedeco.pytorch.InputArchive;
 import org.bytedeco.pytorch.OutputArchive;
+import org.bytedeco.pytorch.StringTensorDict;
 
 /**
  * A trained model on disk: a directory holding
@@ -177,9 +179,21 @@ public final class Checkpoint {
         }
         MultimodalAutoencoder model = MultimodalAutoencoder.create(manifest.model(), device);
         try (PointerScope scope = new PointerScope()) {
+            Map<String, List<Long>> expected = shapes(model);
             InputArchive archive = new InputArchive();
             archive.load_from(root.resolve(WEIGHTS).toString(), new DeviceOptional(model.device()));
             model.load(archive);
+            // LibTorch's Module::load replaces each tensor without checking its shape.
+            Map<String, List<Long>> actual = shapes(model);
+            if (!actual.equals(expected)) {
+                String name = expected.keySet().stream().filter(k -> !expected.get(k).equals(actual.get(k)))
+                        .findFirst().orElse("?");
+                throw new CheckpointException("cannot load the weights of " + root + " into a model built from its config: "
+                        + name + " has shape " + actual.get(name) + ", the config implies " + expected.get(name));
+            }
+        } catch (CheckpointException e) {
+            model.close();
+            throw e;
         } catch (RuntimeException e) {
             model.close();
             throw new CheckpointException("cannot load the weights of " + root + " into a model built from its config: "
@@ -187,6 +201,17 @@ public final class Checkpoint {
         }
         model.eval();
         return new LoadedCheckpoint(manifest.model(), model, extras);
+    }
+
+    private static Map<String, List<Long>> shapes(MultimodalAutoencoder model) {
+        Map<String, List<Long>> out = new TreeMap<>();
+        for (StringTensorDict dict : List.of(model.named_parameters(true), model.named_buffers(true))) {
+            for (long i = 0; i < dict.size(); i++) {
+                long[] shape = dict.get(i).value().shape();
+                out.put(dict.get(i).key().getString(), java.util.Arrays.stream(shape).boxed().toList());
+            }
+        }
+        return out;
     }
 
     private static Manifest readManifest(Path root) {
