@@ -120,23 +120,31 @@ public final class MmfuseModel implements AutoCloseable {
         }
         int[][] tokens = new int[texts.size()][];
         for (int i = 0; i < tokens.length; i++) {
-            String name = "texts[" + i + "]";
-            String text = texts.get(i);
-            if (text == null || text.isBlank()) {
-                throw new InvalidInputException(name, "empty or whitespace-only");
-            }
-            int[] ids;
-            try {
-                ids = vocabulary.encode(text, config.maxTokens());
-            } catch (InvalidInputException e) {
-                throw new InvalidInputException(name, e.getMessage(), e);
-            }
-            if (Vocabulary.isAllUnknown(ids)) {
-                throw new InvalidInputException(name, "no word of \"" + abbreviate(text) + "\" is in the model's vocabulary");
-            }
-            tokens[i] = ids;
+            tokens[i] = tokenize(texts.get(i), "texts[" + i + "]");
         }
         return embedder.embedTexts(tokens);
+    }
+
+    /**
+     * The token ids the model sees for {@code text}.
+     *
+     * @param name how to call the text in an error message
+     * @throws InvalidInputException for an empty text or one with no known word
+     */
+    public int[] tokenize(String text, String name) {
+        if (text == null || text.isBlank()) {
+            throw new InvalidInputException(name, "empty or whitespace-only");
+        }
+        int[] ids;
+        try {
+            ids = vocabulary.encode(text, config.maxTokens());
+        } catch (InvalidInputException e) {
+            throw new InvalidInputException(name, e.getMessage(), e);
+        }
+        if (Vocabulary.isAllUnknown(ids)) {
+            throw new InvalidInputException(name, "no word of \"" + abbreviate(text) + "\" is in the model's vocabulary");
+        }
+        return ids;
     }
 
     /** Embeds one image; a bad image throws {@link io.mmfuse.image.ImageDecodeException}. */
