@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
 /** Entry point of the mmfuse command line: a thin layer over the library. */
 @Command(name = "mmfuse", mixinStandardHelpOptions = true, version = "mmfuse 0.1.0",
         description = "Multimodal (text/image) embedding, training and search.",
-        subcommands = {DoctorCommand.class})
+        subcommands = {QuickstartCommand.class, TrainCommand.class, EvalCommand.class, EmbedCommand.class,
+                IndexCommand.class, SearchCommand.class, DoctorCommand.class})
 public final class Main {
 
     public static void main(String[] args) {
@@ -16,7 +17,7 @@ public final class Main {
     }
 
     static int run(String... args) {
-        CommandLine cli = new CommandLine(new Main());
+        CommandLine cli = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             // Library exceptions are expected failures: one clear line, no stack trace.
             if (e instanceof InvalidInputException) {

@@ -1,0 +1,41 @@
+package io.mmfuse.cli;
+
+import io.mmfuse.train.TrainConfig;
+import java.time.Duration;
+import picocli.CommandLine.Option;
+
+/** Optimisation options shared by the training commands. */
+final class TrainOptions {
+    @Option(names = "--epochs", description = "Maximum passes over the training captions (default: ${DEFAULT-VALUE}).", defaultValue = "30")
+    int epochs;
+
+    @Option(names = "--minutes", description = "Time budget for training; stops after the epoch step that crosses it.")
+    Double minutes;
+
+    @Option(names = "--batch-size", defaultValue = "128", description = "Captions per step (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--lr", defaultValue = "1e-3", description = "AdamW learning rate (default: ${DEFAULT-VALUE}).")
+    double learningRate;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Random seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--threads", description = "LibTorch intra-op threads (default: all cores).")
+    Integer threads;
+
+    @Option(names = "--no-augment", description = "Turn off random flips and shifts of training images.")
+    boolean noAugment;
+
+    TrainConfig toConfig() {
+        TrainConfig.Builder b = TrainConfig.builder().epochs(epochs).batchSize(batchSize).learningRate(learningRate)
+                .seed(seed).augment(!noAugment);
+        if (minutes != null) {
+            b.timeBudget(Duration.ofMillis(Math.round(minutes * 60_000)));
+        }
+        if (threads != null) {
+            b.threads(threads);
+        }
+        return b.build();
+    }
+}

@@ -1,0 +1,28 @@
+package io.mmfuse.model;
+
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * The cross-modal term of the training loss, computed on a batch of paired, L2-normalised
+ * embeddings (row i of both matrices is one caption and its image).
+ */
+public interface AlignmentObjective {
+    /**
+     * @param imageEmbeddings [B, d] unit rows
+     * @param textEmbeddings [B, d] unit rows
+     * @param logitScale scalar tensor 1/temperature (objectives without a temperature ignore it)
+     * @param imageIds the dataset image index of each row; rows with equal ids show the same image
+     * @return a scalar loss tensor connected to the autograd graph
+     */
+    Tensor loss(Tensor imageEmbeddings, Tensor textEmbeddings, Tensor logitScale, int[] imageIds);
+
+    /** Short name for logs ("seed", "contrastive"). */
+    String name();
+
+    static AlignmentObjective of(ModelConfig.Objective objective) {
+        return switch (objective) {
+            case SEED -> new SeedAlignmentObjective();
+            case CONTRASTIVE -> new ContrastiveObjective();
+        };
+    }
+}

@@ -1,0 +1,97 @@
+package io.mmfuse.train;
+
+import io.mmfuse.InvalidInputException;
+import java.time.Duration;
+
+/**
+ * How to train. Immutable; start from {@link #defaults()} and use {@link #toBuilder()}.
+ *
+ * @param epochs passes over the training captions
+ * @param batchSize captions (each with its image) per step
+ * @param learningRate AdamW learning rate
+ * @param weightDecay AdamW decoupled weight decay, applied to weight matrices and conv kernels
+ *     only (not to biases, norm parameters or the temperature)
+ * @param seed seeds LibTorch's generator (initialisation, dropout) and the Java RNG (shuffling,
+ *     augmentation); same seed + same thread count = same run on the CPU
+ * @param timeBudget stop after this much wall time (checked after every step), null = no limit
+ * @param augment random horizontal flips and shifts of up to S/16 pixels (edge-replicated)
+ * @param threads LibTorch intra-op threads
+ * @param validateEveryEpoch evaluate on the validation data after every epoch (else only after
+ *     the last); the best epoch by mean recall is kept
+ */
+public record TrainConfig(int epochs, int batchSize, double learningRate, double weightDecay, long seed,
+                          Duration timeBudget, boolean augment, int threads, boolean validateEveryEpoch) {
+    public TrainConfig {
+        if (epochs <= 0) {
+            throw new InvalidInputException("epochs", "must be > 0, got " + epochs);
+        }
+        if (batchSize < 2) {
+            throw new InvalidInputException("batchSize", "must be >= 2 (in-batch negatives), got " + batchSize);
+        }
+        if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
+            throw new InvalidInputException("learningRate", "must be finite and > 0, got " + learningRate);
+        }
+        if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
+            throw new InvalidInputException("weightDecay", "must be finite and >= 0, got " + weightDecay);
+        }
+        if (timeBudget != null && (timeBudget.isNegative() || timeBudget.isZero())) {
+            throw new InvalidInputException("timeBudget", "must be positive, got " + timeBudget);
+        }
+        if (threads <= 0) {
+            throw new InvalidInputException("threads", "must be > 0, got " + threads);
+        }
+    }
+
+    /** 10 epochs, batch 128, lr 1e-3, weight decay 0.01, seed 42, augmentation on, all cores. */
+    public static TrainConfig defaults() {
+        return new TrainConfig(10, 128, 1e-3, 0.01, 42L, null, true,
+                Math.max(1, Runtime.getRuntime().availableProcessors()), true);
+    }
+
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    public static Builder builder() {
+        return defaults().toBuilder();
+    }
+
+    public static final class Builder {
+        private int epochs;
+        private int batchSize;
+        private double learningRate;
+        private double weightDecay;
+        private long seed;
+        private Duration timeBudget;
+        private boolean augment;
+        private int threads;
+        private boolean validateEveryEpoch;
+
+        private Builder(TrainConfig c) {
+            epochs = c.epochs;
+            batchSize = c.batchSize;
+            learningRate = c.learningRate;
+            weightDecay = c.weightDecay;
+            seed = c.seed;
+            timeBudget = c.timeBudget;
+            augment = c.augment;
+            threads = c.threads;
+            validateEveryEpoch = c.validateEveryEpoch;
+        }
+
+        public Builder epochs(int v) { epochs = v; return this; }
+        public Builder batchSize(int v) { batchSize = v; return this; }
+        public Builder learningRate(double v) { learningRate = v; return this; }
+        public Builder weightDecay(double v) { weightDecay = v; return this; }
+        public Builder seed(long v) { seed = v; return this; }
+        public Builder timeBudget(Duration v) { timeBudget = v; return this; }
+        public Builder augment(boolean v) { augment = v; return this; }
+        public Builder threads(int v) { threads = v; return this; }
+        public Builder validateEveryEpoch(boolean v) { validateEveryEpoch = v; return this; }
+
+        public TrainConfig build() {
+            return new TrainConfig(epochs, batchSize, learningRate, weightDecay, seed, timeBudget, augment, threads,
+                    validateEveryEpoch);
+        }
+    }
+}
