@@ -116,6 +116,17 @@ jmh text TextFeaturisationBenchmark
 py text_featurise.py --captions "$captions"
 unset OMP_NUM_THREADS OPENBLAS_NUM_THREADS
 
+if [[ $quick == 0 ]]; then
+  log "model: encoder forward (batch 1, 64) and training step (batch 128), mmfuse vs the same model in PyTorch"
+  for t in "${ts[@]}"; do
+    load "model t=$t"
+    clean OMP_NUM_THREADS=$t OPENBLAS_NUM_THREADS=$t jmh "forward-t$t" EncoderForwardBenchmark -p threads=$t
+    clean OMP_NUM_THREADS=$t OPENBLAS_NUM_THREADS=$t py model_anchor.py --mode forward --batch 1 64 --threads $t
+    clean OMP_NUM_THREADS=$t OPENBLAS_NUM_THREADS=$t jmh "train-t$t" TrainStepBenchmark -p threads=$t
+    clean OMP_NUM_THREADS=$t OPENBLAS_NUM_THREADS=$t py model_anchor.py --mode train --threads $t
+  done
+fi
+
 if [[ $rounds -gt 0 ]]; then
   log "start-up to first result, $rounds rounds (cold = empty JavaCPP cache)"
   load "startup"
@@ -123,19 +134,19 @@ if [[ $rounds -gt 0 ]]; then
   # StartupProbe); record whether it still does, then measure cold starts with the proposed fix.
   cache="$(mktemp -d "${TMPDIR:-/tmp}/javacpp-cold.XXXXXX")"
   if BENCH_T0_NS=$(date +%s%N) java -XX:ErrorFile="$run/hs_err_%p.log" -Dorg.bytedeco.javacpp.cachedir="$cache" -cp "$CP" \
-      io.mmfuse.bench.StartupProbe search > "$run/startup-unfixed.log" 2>&1; then echo ok > "$run/startup-unfixed.txt"
+      io.mmfuse.bench.StartupProbe embed > "$run/startup-unfixed.log" 2>&1; then echo ok > "$run/startup-unfixed.txt"
   else echo "exit $? $(grep -m1 -oE 'SIGSEGV|SIGABRT|UnsatisfiedLinkError[^ ]*' "$run/startup-unfixed.log" || true)" > "$run/startup-unfixed.txt"; fi
   rm -rf "$cache"
   for ((i = 1; i <= rounds; i++)); do
     cache="$(mktemp -d "${TMPDIR:-/tmp}/javacpp-cold.XXXXXX")"
     BENCH_T0_NS=$(date +%s%N) java -Dorg.bytedeco.javacpp.cachedir="$cache" -cp "$CP" \
-      io.mmfuse.bench.StartupProbe search --preextract | sed 's/^{/{"impl": "mmfuse-cold", /' >> "$run/startup.jsonl"
+      io.mmfuse.bench.StartupProbe embed --preextract | sed 's/^{/{"impl": "mmfuse-cold", /' >> "$run/startup.jsonl"
     rm -rf "$cache"
-    BENCH_T0_NS=$(date +%s%N) java -cp "$CP" io.mmfuse.bench.StartupProbe search \
-      | sed 's/^{/{"impl": "mmfuse-warm", /' >> "$run/startup.jsonl"
-    BENCH_T0_NS=$(date +%s%N) java -Dbench.images="$images" -cp "$CP" io.mmfuse.bench.StartupProbe decode \
-      | sed 's/^{/{"impl": "mmfuse-warm", /' >> "$run/startup.jsonl"
-    for lib in faiss torch; do
+    for mode in embed search; do
+      BENCH_T0_NS=$(date +%s%N) java -cp "$CP" io.mmfuse.bench.StartupProbe $mode \
+        | sed 's/^{/{"impl": "mmfuse-warm", /' >> "$run/startup.jsonl"
+    done
+    for lib in faiss torch-embed; do
       (cd "$anchors" && clean BENCH_T0_NS="$(date +%s%N)" "$PY" startup.py $lib) >> "$run/startup.jsonl"
     done
   done

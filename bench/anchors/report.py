@@ -16,7 +16,8 @@ import statistics
 
 import numpy as np
 
-UNITS = {"search": "queries/s", "image-single": "images/s", "image-batch": "images/s", "text": "captions/s"}
+UNITS = {"search": "queries/s", "image-single": "images/s", "image-batch": "images/s", "text": "captions/s",
+         "forward-image": "images/s", "forward-text": "captions/s", "train-step": "examples/s"}
 NAMES = {
     "mmfuse": "mmfuse",
     "faiss": "FAISS IndexFlatL2",
@@ -25,6 +26,7 @@ NAMES = {
     "pil": "Pillow",
     "pil-draft": "Pillow, JPEG draft mode",
     "python-re": "plain Python (re + dict)",
+    "pytorch": "same model in PyTorch",
 }
 
 
@@ -36,7 +38,8 @@ def load_jmh(run):
             entries = json.load(f)
         for e in entries:
             name = e["benchmark"].rsplit(".", 2)
-            cls, params = name[-2], {k: int(v) for k, v in e.get("params", {}).items()}
+            cls = name[-2]
+            params = {k: int(v) for k, v in e.get("params", {}).items() if v.lstrip("-").isdigit()}
             if e["primaryMetric"]["scoreUnit"] != "ms/op":
                 raise SystemExit(f"{path}: expected ms/op, got {e['primaryMetric']['scoreUnit']}")
             ms = [x for fork in e["primaryMetric"]["rawData"] for x in fork]
@@ -48,6 +51,12 @@ def load_jmh(run):
                 r = dict(bench="image-single", threads=1, items_per_op=1)
             elif cls == "ImageDecodeBatchBenchmark":
                 r = dict(bench="image-batch", threads=params["threads"], items_per_op=256)
+            elif cls == "EncoderForwardBenchmark":
+                r = dict(bench="forward-" + name[-1], batch=params["batch"], threads=params["threads"],
+                         items_per_op=params["batch"])
+            elif cls == "TrainStepBenchmark":
+                r = dict(bench="train-step", objective=e["params"]["objective"], batch=params["batch"],
+                         threads=params["threads"], items_per_op=params["batch"])
             elif cls == "TextFeaturisationBenchmark":
                 r = dict(bench="text", batch=params["batch"], threads=1, items_per_op=params["batch"])
             else:
@@ -94,7 +103,7 @@ def ratio_cell(mine, theirs):
 
 
 def key_of(r):
-    return tuple((k, r.get(k)) for k in ("bench", "n", "q", "k", "batch", "threads"))
+    return tuple((k, r.get(k)) for k in ("bench", "n", "q", "k", "batch", "objective", "threads"))
 
 
 def size_text(r):
@@ -106,6 +115,13 @@ def size_text(r):
         return "256 JPEGs 224² → 3×64×64"
     if r["bench"] == "text":
         return f"batch {r['batch']}, 32 ids"
+    if r["bench"] == "forward-image":
+        return f"batch {r['batch']}, 3×64×64 → 256"
+    if r["bench"] == "forward-text":
+        return f"batch {r['batch']}, 8–20 tokens → 256"
+    if r["bench"] == "train-step":
+        what = "default model, InfoNCE" if r["objective"] == "contrastive" else "founding design: seed loss + both reconstructions"
+        return f"batch {r['batch']}, {what}"
     return ""
 
 
@@ -114,6 +130,9 @@ OPERATIONS = {
     "image-single": "image decode + resize, single",
     "image-batch": "image decode + resize, batch",
     "text": "text featurisation",
+    "forward-image": "image encoder forward (Embedder)",
+    "forward-text": "text encoder forward (Embedder)",
+    "train-step": "one training step (AdamW)",
 }
 
 
@@ -183,9 +202,9 @@ def main():
 
     mmfuse = {key_of(r): r for r in records if r["impl"] == "mmfuse"}
     anchors = [r for r in records if r["impl"] not in ("mmfuse", "mmfuse-inherited-env")]
-    order = ["search", "image-single", "image-batch", "text"]
+    order = ["search", "image-single", "image-batch", "text", "forward-image", "forward-text", "train-step"]
     anchors.sort(key=lambda r: (order.index(r["bench"]) if r["bench"] in order else 99, -r.get("threads", 1),
-                                r.get("n", 0), r.get("q", 0), r.get("batch", 0), r["impl"]))
+                                r.get("n", 0), r.get("q", 0), r.get("batch", 0), r.get("objective", ""), r["impl"]))
 
     out = []
     w = out.append
@@ -263,8 +282,8 @@ def main():
         w("From launching the process to the first result (ms, median and min–max of "
           f"{len([s for s in startup if s['impl'] == 'mmfuse-cold'])} rounds). Cold = a fresh, empty JavaCPP cache "
           "(`-Dorg.bytedeco.javacpp.cachedir=<new dir>`: LibTorch, OpenBLAS and OpenCV natives are unpacked from "
-          "the jars first); warm = the existing `~/.javacpp/cache`. No model has landed yet, so 'first result' is the "
-          "first exact kNN search (LibTorch) or the first decoded JPEG (OpenCV).\n")
+          "the jars first); warm = the existing `~/.javacpp/cache`. 'First result' is the "
+          "first image embedding of a freshly built default model (random weights: checkpoint loading is not included) or the first exact kNN search.\n")
         unfixed_path = os.path.join(a.run, "startup-unfixed.txt")
         if os.path.exists(unfixed_path):
             with open(unfixed_path) as f:
@@ -281,10 +300,12 @@ def main():
         groups = {}
         for s in startup:
             groups.setdefault((s["impl"], s.get("mode", "search")), []).append(s)
-        labels = {"mmfuse-cold": "java, mmfuse, cold JavaCPP cache", "mmfuse-warm": "java, mmfuse, warm cache",
-                  "faiss": "python3 + FAISS (anchor)", "torch": "python3 + PyTorch (anchor)"}
+        labels = {"mmfuse-cold": "java, mmfuse, cold JavaCPP cache (pre-extracting)", "mmfuse-warm": "java, mmfuse, warm cache",
+                  "faiss": "python3 + FAISS (anchor)", "torch-embed": "python3 + PyTorch, same model (anchor)"}
+        whats = {"search": "kNN search, 1,000×256", "embed": "image embedding, fresh default model",
+                 "decode": "JPEG → 3×64×64"}
         for (impl, mode), rows in groups.items():
-            what = "kNN search, 1,000×256" if mode == "search" else "JPEG → 3×64×64"
+            what = whats.get(mode, mode)
             ms = cell([s["ms"] for s in rows])
             j = cell([s["jvm_to_main_ms"] for s in rows]) if "jvm_to_main_ms" in rows[0] else "—"
             m = cell([s["main_to_result_ms"] for s in rows]) if "main_to_result_ms" in rows[0] else "—"

@@ -3,6 +3,8 @@ package io.mmfuse.bench;
 import io.mmfuse.search.CpuKnn;
 import io.mmfuse.search.FloatMatrix;
 import io.mmfuse.search.TopK;
+import io.mmfuse.search.VectorIndex;
+import io.mmfuse.bench.proposed.PatchedCpuKnn;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,11 +50,15 @@ public class SearchBenchmark {
     @Param({"10"})
     public int k;
 
+    /** CpuKnn as shipped, or the copy with the patch proposed in bench/README.md. */
+    @Param({"CpuKnn"})
+    public String impl;
+
     /** LibTorch and OpenBLAS threads; the environment must agree (see BenchEnv). */
     @Param({"2"})
     public int threads;
 
-    private CpuKnn index;
+    private VectorIndex index;
     private FloatMatrix queries;
     private int[] checkedQueries;
     private int[][] expected;
@@ -72,7 +78,11 @@ public class SearchBenchmark {
                         + db.rows() + " and " + qs.rows());
             }
             int dim = db.cols();
-            index = new CpuKnn(dim);
+            index = switch (impl) {
+                case "CpuKnn" -> new CpuKnn(dim);
+                case "PatchedCpuKnn" -> new PatchedCpuKnn(dim);
+                default -> throw new IllegalArgumentException("impl must be CpuKnn or PatchedCpuKnn, got " + impl);
+            };
             int chunk = 65_536;
             float[] buf = new float[chunk * dim];
             for (int start = 0; start < n; start += chunk) {
@@ -115,7 +125,7 @@ public class SearchBenchmark {
     public void tearDown() throws IOException {
         if (last != null && BenchEnv.outDir().isPresent()) {
             // The anchors' ids are compared with these by report.py (recall@k).
-            Path out = BenchEnv.outDir().get().resolve("ids-mmfuse-n" + n + "-q" + q + "-t" + threads + ".txt");
+            Path out = BenchEnv.outDir().get().resolve("ids-" + ("CpuKnn".equals(impl) ? "mmfuse" : "mmfuse-patched") + "-n" + n + "-q" + q + "-t" + threads + ".txt");
             StringBuilder text = new StringBuilder();
             for (int i = 0; i < last.queries(); i++) {
                 StringJoiner line = new StringJoiner(" ");

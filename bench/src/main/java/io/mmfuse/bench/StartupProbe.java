@@ -2,7 +2,10 @@ package io.mmfuse.bench;
 
 import io.mmfuse.image.ImageDecoder;
 import io.mmfuse.image.ImageSource;
+import io.mmfuse.model.ModelConfig;
+import io.mmfuse.model.MultimodalAutoencoder;
 import io.mmfuse.search.CpuKnn;
+import io.mmfuse.train.Embedder;
 import io.mmfuse.search.FloatMatrix;
 import io.mmfuse.search.TopK;
 import java.io.IOException;
@@ -20,7 +23,9 @@ import org.bytedeco.javacpp.Loader;
  * once with an empty JavaCPP cache ({@code -Dorg.bytedeco.javacpp.cachedir=<new dir>}: natives are
  * extracted from the jars first) and once with the normal, warm cache.
  *
- * <p>Modes: {@code search} = first exact kNN result over 1,000 random 256-d vectors (LibTorch);
+ * <p>Modes: {@code embed} = first image embedding from a freshly built default model (LibTorch;
+ * a random initialisation instead of a checkpoint, so file loading is not included);
+ * {@code search} = first exact kNN result over 1,000 random 256-d vectors (LibTorch);
  * {@code decode} = first JPEG decoded to model input (OpenCV). Prints one JSON line.
  *
  * <p>{@code --preextract} first unpacks LibTorch's whole native folder into the JavaCPP cache. With an
@@ -40,9 +45,10 @@ public final class StartupProbe {
             Loader.cacheResources("/org/bytedeco/pytorch/" + Loader.getPlatform() + "/");
         }
         switch (mode) {
+            case "embed" -> firstEmbedding();
             case "search" -> firstSearch();
             case "decode" -> firstDecode();
-            default -> throw new IllegalArgumentException("mode must be search or decode, got " + mode);
+            default -> throw new IllegalArgumentException("mode must be embed, search or decode, got " + mode);
         }
         long doneNs = nowNs();
         long jvmStartNs = ManagementFactory.getRuntimeMXBean().getStartTime() * 1_000_000L;
@@ -53,6 +59,16 @@ public final class StartupProbe {
     private static long nowNs() {
         Instant now = Instant.now();
         return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    }
+
+    private static void firstEmbedding() {
+        ModelConfig config = BenchModels.config("contrastive");
+        try (MultimodalAutoencoder model = BenchModels.model(config); Embedder embedder = new Embedder(model)) {
+            FloatMatrix e = embedder.embedImages(BenchModels.images(1, config.imageSize()), 1);
+            if (e.rows() != 1 || e.cols() != config.commonDim()) {
+                throw new IllegalStateException("unexpected embedding shape " + e.rows() + "x" + e.cols());
+            }
+        }
     }
 
     private static void firstSearch() {

@@ -1,0 +1,320 @@
+package io.mmfuse.bench.proposed;
+
+import io.mmfuse.search.FloatMatrix;
+import io.mmfuse.search.TopK;
+import io.mmfuse.search.VectorIndex;
+
+import static org.bytedeco.pytorch.global.torch.from_blob;
+import static org.bytedeco.pytorch.global.torch.mm_out;
+
+import io.mmfuse.InvalidInputException;
+import io.mmfuse.NativeBackendException;
+import java.util.Arrays;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * Exact kNN on the CPU. The database lives in one native float buffer; a search walks it in tiles
+ * of {@link #TILE_ROWS} rows, computes q·x for the tile with one LibTorch matrix product into a
+ * reused buffer (so the Q×N matrix never exists), turns it into ‖x‖² − 2q·x and feeds a bounded
+ * heap per query. The few survivors are re-ranked with exact float64 (x−q)², which makes the
+ * reported distances exact and the order deterministic (ties: lower id first) regardless of
+ * rounding in the matrix product.
+ */
+public final class PatchedCpuKnn implements VectorIndex {
+    /** 4096 rows × 256 dims × 4 B = 4 MiB per tile: a tile of products stays within L2/L3. */
+    static final int TILE_ROWS = 4096;
+    /** Query rows per matrix product, so the per-chunk product buffer stays small too. */
+    static final int QUERY_CHUNK = 256;
+    /** Below this many products per tile, handing the scan to a second thread costs more than it saves. */
+    static final int PARALLEL_SCAN_MIN = 8 * TILE_ROWS;
+
+    private final int dim;
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private FloatPointer data;
+    private float[] norms;
+    private long capacity;
+    private int size;
+    private boolean closed;
+    /** LibTorch's intra-op thread count when the index was made; the scan uses as many threads. */
+    private final int scanThreads;
+    private final java.util.concurrent.ExecutorService scanPool;
+
+    public PatchedCpuKnn(int dimension) {
+        if (dimension <= 0) {
+            throw new InvalidInputException("dimension", "must be positive, got " + dimension);
+        }
+        this.dim = dimension;
+        this.norms = new float[0];
+        this.scanThreads = Math.max(1, org.bytedeco.pytorch.global.torch.get_num_threads());
+        this.scanPool = scanThreads > 1
+                ? java.util.concurrent.Executors.newFixedThreadPool(scanThreads - 1, r -> {
+                    Thread t = new Thread(r, "mmfuse-knn-scan");
+                    t.setDaemon(true);
+                    return t;
+                })
+                : null;
+    }
+
+    @Override
+    public int dimension() {
+        return dim;
+    }
+
+    @Override
+    public int size() {
+        lock.readLock().lock();
+        try {
+            return size;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    @Override
+    public String backend() {
+        return "cpu";
+    }
+
+    @Override
+    public void add(FloatMatrix rows) {
+        checkDimension("rows", rows.cols());
+        rows.requireFinite("rows");
+        lock.writeLock().lock();
+        try {
+            ensureOpen();
+            ensureCapacity((long) size + rows.rows());
+            data.position((long) size * dim).put(rows.data(), 0, rows.data().length).position(0);
+            for (int r = 0; r < rows.rows(); r++) {
+                norms[size + r] = squaredNorm(rows.data(), r * dim);
+            }
+            size += rows.rows();
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    @Override
+    public void set(int id, float[] vector) {
+        checkDimension("vector", vector.length);
+        new FloatMatrix(1, dim, vector).requireFinite("vector");
+        lock.writeLock().lock();
+        try {
+            ensureOpen();
+            if (id < 0 || id >= size) {
+                throw new InvalidInputException("id", id + " is outside 0.." + (size - 1));
+            }
+            data.position((long) id * dim).put(vector, 0, dim).position(0);
+            norms[id] = squaredNorm(vector, 0);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    @Override
+    public TopK search(FloatMatrix queries, int k) {
+        checkDimension("queries", queries.cols());
+        queries.requireFinite("queries");
+        lock.readLock().lock();
+        try {
+            ensureOpen();
+            if (size == 0) {
+                throw new InvalidInputException("index", "is empty: add vectors before searching");
+            }
+            if (k < 1 || k > size) {
+                throw new InvalidInputException("k", "must be in 1.." + size + " (the collection size), got " + k);
+            }
+            int[] ids = new int[queries.rows() * k];
+            float[] dists = new float[queries.rows() * k];
+            for (int q0 = 0; q0 < queries.rows(); q0 += QUERY_CHUNK) {
+                int q1 = Math.min(queries.rows(), q0 + QUERY_CHUNK);
+                searchChunk(queries, q0, q1, k, ids, dists);
+            }
+            return new TopK(queries.rows(), k, ids, dists);
+        } catch (RuntimeException e) {
+            if (e instanceof io.mmfuse.MmfuseException || e instanceof IllegalStateException) {
+                throw e;
+            }
+            throw new NativeBackendException("CPU search failed: " + e.getMessage(), e);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    private void searchChunk(FloatMatrix queries, int q0, int q1, int k, int[] ids, float[] dists) {
+        int nq = q1 - q0;
+        // Candidates beyond k absorb rounding in the product, so the exact re-rank sees every
+        // vector that could belong in the true top k.
+        int keep = (int) Math.min(size, k + Math.max(16, k / 8));
+        CandidateHeap[] heaps = new CandidateHeap[nq];
+        for (int i = 0; i < nq; i++) {
+            heaps[i] = new CandidateHeap(keep);
+        }
+        float[] products = new float[nq * TILE_ROWS];
+        try (PointerScope scope = new PointerScope()) {
+            FloatPointer qBuf = new FloatPointer((long) nq * dim);
+            qBuf.put(queries.data(), q0 * dim, nq * dim);
+            FloatPointer outBuf = new FloatPointer((long) nq * TILE_ROWS);
+            Tensor q = from_blob(qBuf, nq, dim);
+            for (int start = 0; start < size; start += TILE_ROWS) {
+                int rows = Math.min(TILE_ROWS, size - start);
+                Tensor x = from_blob(data.getPointer((long) start * dim), rows, dim);
+                Tensor out = from_blob(outBuf, nq, rows);
+                mm_out(out, q, x.t());
+                outBuf.get(products, 0, nq * rows);
+                scanTile(heaps, products, nq, rows, start);
+            }
+        }
+        int[] cand = new int[keep];
+        float[] qRow = new float[dim];
+        float[] xRow = new float[dim];
+        for (int i = 0; i < nq; i++) {
+            System.arraycopy(queries.data(), (q0 + i) * dim, qRow, 0, dim);
+            int n = heaps[i].drainIds(cand);
+            rerank(qRow, cand, n, k, xRow, ids, dists, (q0 + i) * k);
+        }
+    }
+
+    /**
+     * Feeds one tile of products to the per-query heaps. The heaps are independent, so with more
+     * than one LibTorch thread the queries are split between the caller and the scan pool: the
+     * matrix product already uses every core, and without this the scan would run on one.
+     */
+    private void scanTile(CandidateHeap[] heaps, float[] products, int nq, int rows, int start) {
+        int workers = Math.min(scanThreads, nq);
+        if (workers <= 1 || (long) nq * rows < PARALLEL_SCAN_MIN) {
+            for (int i = 0; i < nq; i++) {
+                offerTile(heaps[i], products, i * rows, rows, start);
+            }
+            return;
+        }
+        java.util.concurrent.Future<?>[] parts = new java.util.concurrent.Future<?>[workers - 1];
+        for (int w = 1; w < workers; w++) {
+            int from = nq * w / workers;
+            int to = nq * (w + 1) / workers;
+            parts[w - 1] = scanPool.submit(() -> {
+                for (int i = from; i < to; i++) {
+                    offerTile(heaps[i], products, i * rows, rows, start);
+                }
+            });
+        }
+        for (int i = 0; i < nq / workers; i++) {
+            offerTile(heaps[i], products, i * rows, rows, start);
+        }
+        for (java.util.concurrent.Future<?> part : parts) {
+            try {
+                part.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new NativeBackendException("interrupted during CPU search", e);
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new NativeBackendException("CPU search scan failed: " + e.getCause(), e.getCause());
+            }
+        }
+    }
+
+    private void offerTile(CandidateHeap heap, float[] products, int offset, int rows, int start) {
+        int r = 0;
+        while (!heap.isFull() && r < rows) {
+            heap.offer(norms[start + r] - 2f * products[offset + r], start + r);
+            r++;
+        }
+        float worst = heap.worst();
+        for (; r < rows; r++) {
+            float d = norms[start + r] - 2f * products[offset + r];
+            if (d < worst) {
+                heap.offer(d, start + r);
+                worst = heap.worst();
+            }
+        }
+    }
+
+    private void rerank(float[] q, int[] cand, int n, int k, float[] xRow, int[] ids, float[] dists, int outOffset) {
+        double[] exact = new double[n];
+        Integer[] order = new Integer[n];
+        for (int c = 0; c < n; c++) {
+            data.getPointer((long) cand[c] * dim).get(xRow, 0, dim);
+            double s = 0;
+            for (int j = 0; j < dim; j++) {
+                double diff = (double) xRow[j] - q[j];
+                s += diff * diff;
+            }
+            exact[c] = s;
+            order[c] = c;
+        }
+        Arrays.sort(order, (a, b) -> {
+            int cmp = Double.compare(exact[a], exact[b]);
+            return cmp != 0 ? cmp : Integer.compare(cand[a], cand[b]);
+        });
+        for (int r = 0; r < k; r++) {
+            ids[outOffset + r] = cand[order[r]];
+            dists[outOffset + r] = (float) exact[order[r]];
+        }
+    }
+
+    private void ensureCapacity(long needed) {
+        if (needed <= capacity) {
+            return;
+        }
+        long newCap = Math.max(needed, Math.max(1024, capacity * 2));
+        if (newCap > Integer.MAX_VALUE) {
+            throw new InvalidInputException("rows", "index would exceed " + Integer.MAX_VALUE + " vectors");
+        }
+        FloatPointer grown = new FloatPointer(newCap * dim);
+        if (grown.isNull()) {
+            throw new NativeBackendException("out of native memory growing the CPU index to " + newCap + " rows");
+        }
+        if (data != null) {
+            Pointer.memcpy(grown, data, (long) size * dim * Float.BYTES);
+            data.close();
+        }
+        data = grown;
+        norms = Arrays.copyOf(norms, (int) newCap);
+        capacity = newCap;
+    }
+
+    private float squaredNorm(float[] v, int offset) {
+        // Float accumulation matches the float products it is combined with; the exact re-rank
+        // corrects whatever this loses.
+        float s = 0;
+        for (int j = 0; j < dim; j++) {
+            float x = v[offset + j];
+            s += x * x;
+        }
+        return s;
+    }
+
+    private void checkDimension(String name, int cols) {
+        if (cols != dim) {
+            throw new InvalidInputException(name, "dimension " + cols + " does not match the index dimension " + dim);
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("index is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        lock.writeLock().lock();
+        try {
+            if (!closed) {
+                closed = true;
+                if (scanPool != null) {
+                    scanPool.shutdownNow();
+                }
+                if (data != null) {
+                    data.close();
+                    data = null;
+                }
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package io.mmfuse.bench.proposed;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import io.mmfuse.search.CpuKnn;
+import io.mmfuse.search.FloatMatrix;
+import io.mmfuse.search.TopK;
+import java.util.SplittableRandom;
+import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The proposed patch must not change a single id or distance, serial or parallel scan. */
+class PatchedCpuKnnTest {
+    @ParameterizedTest
+    @CsvSource({"1, 9001, 1, 10", "1, 9001, 64, 10", "2, 9001, 64, 10", "2, 12289, 67, 3", "2, 4095, 64, 50", "2, 100, 64, 100"})
+    void givesExactlyWhatCpuKnnGives(int threads, int n, int q, int k) {
+        int before = torch.get_num_threads();
+        torch.set_num_threads(threads);
+        try (CpuKnn reference = new CpuKnn(32); PatchedCpuKnn patched = new PatchedCpuKnn(32)) {
+            SplittableRandom random = new SplittableRandom(n * 31L + q);
+            float[] data = new float[n * 32];
+            for (int i = 0; i < data.length; i++) {
+                data[i] = (float) random.nextGaussian();
+            }
+            // Duplicated rows make ties, whose order (lower id first) must survive too.
+            System.arraycopy(data, 0, data, (n / 2) * 32, 32);
+            FloatMatrix rows = new FloatMatrix(n, 32, data);
+            reference.add(rows);
+            patched.add(rows);
+            float[] qs = new float[q * 32];
+            for (int i = 0; i < qs.length; i++) {
+                qs[i] = (float) random.nextGaussian();
+            }
+            System.arraycopy(data, 0, qs, 0, 32);
+            FloatMatrix queries = new FloatMatrix(q, 32, qs);
+            TopK want = reference.search(queries, k);
+            TopK got = patched.search(queries, k);
+            assertArrayEquals(want.ids(), got.ids());
+            assertArrayEquals(want.distances(), got.distances());
+        } finally {
+            torch.set_num_threads(before);
+        }
+    }
+}
