@@ -2,24 +2,27 @@
 # mmfuse side by side with the alternatives, in one command:
 #   bench/run.sh            full run (< 15 min on 2 cores), writes bench/results/<date>-<host>.md + .png
 #   bench/run.sh --quick    smoke run (small N only, 1 thread, no start-up rounds), report under /tmp
-# Options: --no-install (do not apt-get the anchors), --out DIR (where the report goes).
+# Options: --no-install (do not apt-get the anchors), --out DIR (where the report goes),
+#          --inherited-env (also time CpuKnn with the machine's OPENBLAS_CORETYPE/L2_SIZE left set).
 #
 # Installs the anchors from Debian (python3-faiss, python3-torch, python3-opencv, python3-pil,
 # python3-matplotlib, libopenblas0-pthread; none of them is a project dependency), builds the library
 # and bench/, then runs each comparison with mmfuse and its anchors interleaved block by block, so
 # that load from other processes on the machine hits both sides alike. Every number is a median of
-# 5 measured iterations of ~1 s after 2 warm-up iterations, on both sides.
+# 5 measured iterations of ~1 s after 1 warm-up iteration, on both sides.
 set -euo pipefail
 
 bench="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$bench")"
 quick=0
 install=1
+inherited=0
 results="$bench/results"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --quick) quick=1; results="${TMPDIR:-/tmp}/mmfuse-bench-quick" ;;
     --no-install) install=0 ;;
+    --inherited-env) inherited=1 ;;
     --out) results="$2"; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
@@ -87,12 +90,14 @@ for t in "${ts[@]}"; do
   for n in "${ns[@]}"; do
     load "search n=$n t=$t"
     clean OMP_NUM_THREADS=$t OPENBLAS_NUM_THREADS=$t jmh "search-n$n-t$t" SearchBenchmark -p n=$n -p threads=$t
+    # The CpuKnn patch proposed in bench/README.md: t worker threads, each with 1-thread OpenBLAS.
+    clean OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 jmh "search-patched-n$n-t$t" SearchBenchmark -p n=$n -p threads=$t -p impl=PatchedCpuKnn
     clean OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=$t py search_faiss.py --db "$db" --queries "$queries" --n $n --threads $t --ids-dir "$run"
     clean OMP_NUM_THREADS=$t OPENBLAS_NUM_THREADS=$t py search_torch.py --db "$db" --queries "$queries" --n $n --threads $t --ids-dir "$run"
     log "  n=$n threads=$t done"
   done
 done
-if [[ $quick == 0 && -n "${OPENBLAS_CORETYPE:-}${OPENBLAS_L2_SIZE:-}" ]]; then
+if [[ $inherited == 1 && -n "${OPENBLAS_CORETYPE:-}${OPENBLAS_L2_SIZE:-}" ]]; then
   # What a user of this machine gets without cleaning the environment (not part of the ratios).
   (export OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2; jmh "search-inherited-env" SearchBenchmark -p n=1000000 -p q=64 -p threads=2)
 fi

@@ -1,6 +1,6 @@
 """Shared helpers of the Python anchors: JMH-like timing and one JSON line per result.
 
-Timing mirrors the JMH settings of the Java side (2 warm-up iterations of 1 s, 5 measured
+Timing mirrors the JMH settings of the Java side (1 warm-up iteration of 1 s, 5 measured
 iterations of 1 s, each iteration's score the mean time per call), so that both sides report
 the same kind of number.
 """
@@ -9,7 +9,7 @@ import os
 import time
 
 
-def measure(fn, warmup_iterations=2, iterations=5, iteration_s=1.0):
+def measure(fn, warmup_iterations=1, iterations=5, iteration_s=1.0):
     """Returns the mean milliseconds per call of fn for each measured iteration."""
     for _ in range(warmup_iterations):
         _run_iteration(fn, iteration_s)

@@ -27,6 +27,7 @@ NAMES = {
     "pil-draft": "Pillow, JPEG draft mode",
     "python-re": "plain Python (re + dict)",
     "pytorch": "same model in PyTorch",
+    "mmfuse-patched": "mmfuse + proposed CpuKnn patch",
 }
 
 
@@ -44,6 +45,8 @@ def load_jmh(run):
                 raise SystemExit(f"{path}: expected ms/op, got {e['primaryMetric']['scoreUnit']}")
             ms = [x for fork in e["primaryMetric"]["rawData"] for x in fork]
             impl = "mmfuse-inherited-env" if tag == "search-inherited-env" else "mmfuse"
+            if e.get("params", {}).get("impl") == "PatchedCpuKnn":
+                impl = "mmfuse-patched"
             if cls == "SearchBenchmark":
                 r = dict(bench="search", n=params["n"], q=params["q"], k=params["k"], threads=params["threads"],
                          items_per_op=params["q"])
@@ -152,12 +155,13 @@ def plot(records, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    search = [r for r in records if r["bench"] == "search" and r["impl"] in ("mmfuse", "faiss", "torch")]
+    impls = ("mmfuse", "mmfuse-patched", "faiss", "torch")
+    search = [r for r in records if r["bench"] == "search" and r["impl"] in impls]
     qs = sorted({r["q"] for r in search})
     fig, axes = plt.subplots(1, len(qs), figsize=(6 * len(qs), 4.5), squeeze=False)
-    colours = {"mmfuse": "tab:red", "faiss": "tab:blue", "torch": "tab:green"}
+    colours = {"mmfuse": "tab:red", "mmfuse-patched": "tab:orange", "faiss": "tab:blue", "torch": "tab:green"}
     for ax, q in zip(axes[0], qs):
-        for impl in ("mmfuse", "faiss", "torch"):
+        for impl in impls:
             for t, style in ((2, "-"), (1, "--")):
                 rows = sorted((r for r in search if r["impl"] == impl and r["q"] == q and r["threads"] == t),
                               key=lambda r: r["n"])
@@ -176,7 +180,7 @@ def plot(records, path):
         ax.set_title(f"Exact kNN on CPU, Q = {q} per call, k = 10")
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=8)
-    fig.suptitle("median of 5 iterations, bars = min–max", fontsize=9)
+    fig.suptitle("median of 5 iterations, bars = min–max; solid = 2 threads, dashed = 1 thread", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 
@@ -197,11 +201,13 @@ def main():
                     k, v = line.rstrip("\n").split("=", 1)
                     machine[k] = v
     stem = f"{datetime.date.today().isoformat()}-{socket.gethostname()}"
+    os.makedirs(a.results, exist_ok=True)
     md_path = os.path.join(a.results, stem + ".md")
     png_path = os.path.join(a.results, stem + ".png")
 
     mmfuse = {key_of(r): r for r in records if r["impl"] == "mmfuse"}
-    anchors = [r for r in records if r["impl"] not in ("mmfuse", "mmfuse-inherited-env")]
+    patched = {key_of(r): r for r in records if r["impl"] == "mmfuse-patched"}
+    anchors = [r for r in records if r["impl"] not in ("mmfuse", "mmfuse-inherited-env", "mmfuse-patched")]
     order = ["search", "image-single", "image-batch", "text", "forward-image", "forward-text", "train-step"]
     anchors.sort(key=lambda r: (order.index(r["bench"]) if r["bench"] in order else 99, -r.get("threads", 1),
                                 r.get("n", 0), r.get("q", 0), r.get("batch", 0), r.get("objective", ""), r["impl"]))
@@ -211,7 +217,7 @@ def main():
     w(f"# mmfuse benchmark results, {datetime.date.today().isoformat()}, {socket.gethostname()}\n")
     w(f"Command: `{a.command}` (from the repository root; {machine.get('elapsed_s', '?')} s in all, "
       "build and anchor install included).\n")
-    w("Every number is the **median** of 5 measured iterations of ~1 s each after 2 warm-up iterations "
+    w("Every number is the **median** of 5 measured iterations of ~1 s each after 1 warm-up iteration "
       "(JMH on the Java side, the same loop in bench/anchors/common.py on the Python side), with the "
       "min–max range in brackets. Ratio = mmfuse / anchor (higher is better for mmfuse; ⚠ marks a "
       "loss). mmfuse and its anchors ran interleaved, block by block, in the same run. "
@@ -251,6 +257,22 @@ def main():
           f"(not used for the ratios; both sides above run without them): {size_text(r)}, {r['threads']} threads: "
           f"{cell(throughput(r))} queries/s{note}.")
     w("")
+
+    if patched:
+        w("## Proposed CpuKnn patch (bench/src/main/java/io/mmfuse/bench/proposed/PatchedCpuKnn.java)\n")
+        w("Database tiles split between t worker threads, each running its own single-threaded OpenBLAS product "
+          "and heap scan (`OPENBLAS_NUM_THREADS=1`), candidates merged by the exact re-rank; re-rank reads the "
+          "database through one direct-buffer view instead of one JNI copy per candidate. Same ids and distances "
+          "as CpuKnn (PatchedCpuKnnTest).\n")
+        w("| size | threads | CpuKnn | patched | patched / CpuKnn | patched / FAISS |")
+        w("|---|---|---|---|---|---|")
+        for key, p in sorted(patched.items(), key=lambda kv: (-kv[1]["threads"], kv[1]["n"], kv[1]["q"])):
+            base = mmfuse.get(key)
+            faiss_r = [r for r in anchors if r["impl"] == "faiss" and key_of(r) == key]
+            w(f"| {size_text(p)} | {p['threads']} | {cell(throughput(base)) if base else '—'} | {cell(throughput(p))} | "
+              f"{ratio_cell(throughput(p), throughput(base))[1] if base else '—'} | "
+              f"{ratio_cell(throughput(p), throughput(faiss_r[0]))[1] if faiss_r else '—'} |")
+        w("")
 
     w("## Results agree\n")
     rec_lines = []

@@ -1,6 +1,7 @@
 package io.mmfuse.bench.proposed;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mmfuse.search.CpuKnn;
 import io.mmfuse.search.FloatMatrix;
@@ -10,10 +11,14 @@ import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** The proposed patch must not change a single id or distance, serial or parallel scan. */
+/**
+ * The proposed patch must not change a single id or distance, with one worker or several (surefire
+ * runs this with OPENBLAS_NUM_THREADS=1, which the parallel path needs), and with odd tails.
+ */
 class PatchedCpuKnnTest {
     @ParameterizedTest
-    @CsvSource({"1, 9001, 1, 10", "1, 9001, 64, 10", "2, 9001, 64, 10", "2, 12289, 67, 3", "2, 4095, 64, 50", "2, 100, 64, 100"})
+    @CsvSource({"1, 9001, 1, 10", "1, 9001, 64, 10", "2, 9001, 64, 10", "2, 40000, 64, 10", "2, 40000, 1, 10",
+        "3, 65537, 67, 3", "2, 4095, 64, 50", "2, 100, 64, 100", "2, 36000, 300, 7"})
     void givesExactlyWhatCpuKnnGives(int threads, int n, int q, int k) {
         int before = torch.get_num_threads();
         torch.set_num_threads(threads);
@@ -38,6 +43,11 @@ class PatchedCpuKnnTest {
             TopK got = patched.search(queries, k);
             assertArrayEquals(want.ids(), got.ids());
             assertArrayEquals(want.distances(), got.distances());
+            int tiles = (n + 4095) / 4096;
+            if (threads > 1 && tiles / PatchedCpuKnn.MIN_TILES_PER_WORKER > 1) {
+                assertTrue(Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().equals("mmfuse-knn-worker")),
+                        "the parallel path must have run");
+            }
         } finally {
             torch.set_num_threads(before);
         }
