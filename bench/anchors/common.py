@@ -9,8 +9,13 @@ import os
 import time
 
 
-def measure(fn, warmup_iterations=1, iterations=5, iteration_s=1.0):
-    """Returns the mean milliseconds per call of fn for each measured iteration."""
+def measure(fn, warmup_iterations=1, iterations=5, iteration_s=None):
+    """Returns the mean milliseconds per call of fn for each measured iteration.
+
+    iteration_s defaults to BENCH_ITERATION_S (run.sh sets 0.5 for the fast operations, as their
+    JMH benchmarks use 500 ms iterations) or 1 s."""
+    if iteration_s is None:
+        iteration_s = float(os.environ.get("BENCH_ITERATION_S", "1.0"))
     for _ in range(warmup_iterations):
         _run_iteration(fn, iteration_s)
     return [_run_iteration(fn, iteration_s) for _ in range(iterations)]

@@ -217,7 +217,8 @@ def main():
     w(f"# mmfuse benchmark results, {datetime.date.today().isoformat()}, {socket.gethostname()}\n")
     w(f"Command: `{a.command}` (from the repository root; {machine.get('elapsed_s', '?')} s in all, "
       "build and anchor install included).\n")
-    w("Every number is the **median** of 5 measured iterations of ~1 s each after 1 warm-up iteration "
+    w("Every number is the **median** of 5 measured iterations of ~1 s each (0.5 s for image decoding, text "
+      "and inference) after 1 warm-up iteration "
       "(JMH on the Java side, the same loop in bench/anchors/common.py on the Python side), with the "
       "min–max range in brackets. Ratio = mmfuse / anchor (higher is better for mmfuse; ⚠ marks a "
       "loss). mmfuse and its anchors ran interleaved, block by block, in the same run. "
