@@ -228,15 +228,20 @@ def main():
     # Headline.
     head = []
     for t in (1, 2):
-        k = (("bench", "search"), ("n", 1_000_000), ("q", 64), ("k", 10), ("batch", None), ("threads", t))
+        k = key_of(dict(bench="search", n=1_000_000, q=64, k=10, threads=t))
         f = [r for r in anchors if r["impl"] == "faiss" and key_of(r) == k]
         if k in mmfuse and f:
             r, _ = ratio_cell(throughput(mmfuse[k]), throughput(f[0]))
-            head.append(f"{r:.2f}× at {t} thread{'s' if t > 1 else ''}")
+            head.append((t, r))
     if head:
-        met = all(float(h.split("×")[0]) >= 1.0 for h in head)
-        w(f"**Target (CPU search, Q=64, N=1M, d=256, k=10): mmfuse ≥ 1.0× FAISS throughput** — measured "
-          f"{', '.join(head)}: {'met' if met else 'NOT met'}.\n")
+        parts = [f"{r:.2f}× at {t} thread{'s' if t > 1 else ''} ({'met' if r >= 1.0 else 'NOT met'})" for t, r in head]
+        line = (f"**Target (CPU search, Q=64, N=1M, d=256, k=10): mmfuse ≥ 1.0× FAISS throughput** — CpuKnn as "
+                f"shipped: {', '.join(parts)}")
+        pk = key_of(dict(bench="search", n=1_000_000, q=64, k=10, threads=2))
+        fk = [r for r in anchors if r["impl"] == "faiss" and key_of(r) == pk]
+        if pk in patched and fk:
+            line += f"; with the proposed patch at 2 threads: {ratio_cell(throughput(patched[pk]), throughput(fk[0]))[0]:.2f}×"
+        w(line + ".\n")
 
     w("## Side by side\n")
     w("| operation | size | threads | mmfuse | anchor | anchor result | ratio |")
