@@ -128,6 +128,7 @@ struct mmfuse_knn_index {
     int dim = 0;
     int dp = 0;
     int sm_count = 1;
+    size_t smem_optin = 48 * 1024;
     long long n = 0;
     long long cap = 0;
     float* x = nullptr;          // cap x dp, padding columns zero
@@ -274,7 +275,7 @@ int check_search_args(const mmfuse_knn_index* ix, int nq, int k) {
 // One chunk on device memory: queries already padded to dp.
 int run_chunk(mmfuse_knn_index* ix, Scratch* s, const float* dq, int nq, int k, int mode, int* dids,
               float* ddists, int* dflags, cudaStream_t stream) {
-    const mmfuse::SearchPlan plan = mmfuse::make_plan(ix->sm_count, nq, ix->n, ix->dp, k);
+    const mmfuse::SearchPlan plan = mmfuse::make_plan(ix->sm_count, ix->smem_optin, nq, ix->n, ix->dp, k);
     MMFUSE_CHECK(s->search.ensure(mmfuse::search_scratch_bytes(plan), "allocating search scratch"));
     mmfuse::SearchBuffers buf = mmfuse::carve_search_buffers(plan, s->search.ptr);
     if (dflags != nullptr) {
@@ -424,6 +425,7 @@ int mmfuse_knn_create(int device, int dim, mmfuse_knn_index** out) {
         ix->dim = dim;
         ix->dp = padded_dim(dim);
         ix->sm_count = prop.multiProcessorCount;
+        ix->smem_optin = prop.sharedMemPerBlockOptin;
         cudaError_t e = cudaStreamCreateWithFlags(&ix->stream, cudaStreamNonBlocking);
         if (e == cudaSuccess) {
             e = cudaMalloc(&ix->max_norm2, sizeof(float));
@@ -550,7 +552,7 @@ int mmfuse_knn_scratch_bytes(const mmfuse_knn_index* ix, int nq, int k, long lon
             return fail(MMFUSE_ERR_INVALID_ARGUMENT, "bytes is NULL");
         }
         *bytes = static_cast<long long>(
-            mmfuse::search_scratch_bytes(mmfuse::make_plan(ix->sm_count, nq, ix->n, ix->dp, k)));
+            mmfuse::search_scratch_bytes(mmfuse::make_plan(ix->sm_count, ix->smem_optin, nq, ix->n, ix->dp, k)));
         return MMFUSE_OK;
     });
 }
@@ -627,7 +629,7 @@ int mmfuse_knn_search(mmfuse_knn_index* ix, const float* host_queries, int nq, i
             int run_mode = mode == MMFUSE_MODE_AUTO ? MMFUSE_MODE_TF32 : mode;
             for (;;) {
                 MMFUSE_CHECK(run_chunk(ix, s, dq, nc, k, run_mode, dids, ddists, nullptr, s->stream));
-                mmfuse::SearchPlan plan = mmfuse::make_plan(ix->sm_count, nc, ix->n, ix->dp, k);
+                mmfuse::SearchPlan plan = mmfuse::make_plan(ix->sm_count, ix->smem_optin, nc, ix->n, ix->dp, k);
                 const int* dflags = mmfuse::carve_search_buffers(plan, s->search.ptr).flags;
                 MMFUSE_CUDA(cudaMemcpyAsync(flags.data(), dflags, nc * sizeof(int),
                                             cudaMemcpyDeviceToHost, s->stream),

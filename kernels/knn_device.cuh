@@ -56,6 +56,40 @@ __device__ void block_bitonic_sort(uint64_t* s, int n, int tid) {
     }
 }
 
+// Sorts consecutive segments of seg keys (seg a power of two, total a multiple of seg), each
+// ascending, with the whole block: one barrier per network stage however many segments there are.
+// Ends with a barrier.
+template <int NT>
+__device__ void block_segmented_bitonic_sort(uint64_t* s, int total, int seg, int tid) {
+    for (int size = 2; size <= seg; size <<= 1) {
+        for (int stride = size >> 1; stride > 0; stride >>= 1) {
+            for (int i = tid; i < (total >> 1); i += NT) {
+                const int lo = 2 * i - (i & (stride - 1));
+                const int hi = lo + stride;
+                // Segments start at multiples of seg, so (lo & size) is the in-segment direction;
+                // the last merge of each segment is ascending.
+                const bool ascending = size == seg || (lo & size) == 0;
+                const uint64_t a = s[lo];
+                const uint64_t b = s[hi];
+                if ((a > b) == ascending) {
+                    s[lo] = b;
+                    s[hi] = a;
+                }
+            }
+            __syncthreads();
+        }
+    }
+}
+
+__device__ __forceinline__ uint64_t warp_min_u64(uint64_t v) {
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) {
+        const uint64_t other = __shfl_xor_sync(0xffffffffu, v, o);
+        v = other < v ? other : v;
+    }
+    return v;
+}
+
 // Result of trimming a sorted candidate list to the error window.
 struct WindowCut {
     int keep;                   // candidates to keep: a prefix of the sorted list

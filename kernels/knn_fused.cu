@@ -106,31 +106,169 @@ struct FusedArgs {
     int cap;
     int tiles_per_slice;
     int slices;
+    int warp_select;   // k <= kWarpSelectMaxK: trim rows with one warp each (cap == kWarpSelectCap)
+    int sort_seg;      // block path: power of two >= cap, one row per segment
+    int seg_shift;     // log2(sort_seg)
+    int sort_space;    // block path: keys of shared sort space, a multiple of sort_seg
     uint64_t* cand;
     int* counts;
     int* flags;
 };
 
-// Sorts one (query, slice) candidate buffer and trims it to the window. Whole block.
-__device__ void compact_buffer(uint64_t* gbuf, int count, int k, float window, int limit,
-                               uint64_t* sortbuf, int tid, int* scratch, int* cnt_out,
-                               uint32_t* thr_out, int* ovf_out) {
-    const int n = next_pow2(count);
-    for (int i = tid; i < n; i += NT) {
-        sortbuf[i] = i < count ? gbuf[i] : kPadKey;
+constexpr int kWarpSelectCap = 384;                 // limit 128 + one tile of 256
+constexpr int kWarpSelectPerLane = kWarpSelectCap / 32;
+static_assert(kWarpSelectCap == 128 + BN, "warp selection holds one row's whole buffer");
+
+// Trims one row's candidate buffer (count > limit keys, unsorted) to its k best plus every
+// candidate within `window` of the k-th, with one warp and no block barrier, so that the eight
+// warps trim eight rows at once. The k-th smallest comes from k rounds of warp-wide minimum
+// (keys are unique), the survivors are compacted with ballots; the buffer stays unsorted.
+__device__ void warp_compact(uint64_t* gbuf, int count, int k, float window, int limit, int lane,
+                             int* cnt_out, uint32_t* thr_out, int* ovf_out) {
+    uint64_t key[kWarpSelectPerLane];
+#pragma unroll
+    for (int j = 0; j < kWarpSelectPerLane; ++j) {
+        const int i = lane + 32 * j;
+        key[j] = i < count ? gbuf[i] : kPadKey;
     }
-    __syncthreads();
-    block_bitonic_sort<NT>(sortbuf, n, tid);
-    const WindowCut cut = window_cut<NT>(sortbuf, n, k, window, limit, tid, scratch);
-    for (int i = tid; i < cut.keep; i += NT) {
-        gbuf[i] = sortbuf[i];
+    // Keys are never 0 (that would need distance bits 0xffffffff, a NaN), so 0 is "below all".
+    uint64_t kth = 0;
+    for (int round = 0; round < k; ++round) {
+        uint64_t m = kPadKey;
+#pragma unroll
+        for (int j = 0; j < kWarpSelectPerLane; ++j) {
+            m = (key[j] > kth && key[j] < m) ? key[j] : m;
+        }
+        kth = warp_min_u64(m);
     }
+    const uint32_t lim = float_to_ordered(__fadd_ru(key_dist(kth), window) + 0.0f);
+    uint64_t keep_max = (static_cast<uint64_t>(lim) << 32) | 0xffffffffull;
+    int total = 0;
+#pragma unroll
+    for (int j = 0; j < kWarpSelectPerLane; ++j) {
+        total += __popc(__ballot_sync(0xffffffffu, key[j] <= keep_max));
+    }
+    uint32_t next_thr = lim + 1u;
+    int overflow = 0;
+    if (total > limit) {
+        // A mass of near-equal distances: keep exactly the `limit` smallest keys.
+        uint64_t last = kth;
+        for (int round = k; round < limit; ++round) {
+            uint64_t m = kPadKey;
+#pragma unroll
+            for (int j = 0; j < kWarpSelectPerLane; ++j) {
+                m = (key[j] > last && key[j] < m) ? key[j] : m;
+            }
+            last = warp_min_u64(m);
+        }
+        keep_max = last;
+        total = limit;
+        next_thr = static_cast<uint32_t>(last >> 32);   // strict: later equal distances lose
+        overflow = 1;
+    }
+    __syncwarp();
+    const unsigned below = (1u << lane) - 1u;
+    int base = 0;
+#pragma unroll
+    for (int j = 0; j < kWarpSelectPerLane; ++j) {
+        const bool keep = key[j] <= keep_max;
+        const unsigned votes = __ballot_sync(0xffffffffu, keep);
+        if (keep) {
+            gbuf[base + __popc(votes & below)] = key[j];
+        }
+        base += __popc(votes);
+    }
+    if (lane == 0) {
+        *cnt_out = total;
+        *thr_out = next_thr;
+        *ovf_out |= overflow;
+    }
+}
+
+struct RowState {
+    uint32_t* thr;
+    const float* win;
+    int* cnt;
+    int* ovf;
+    int* todo;
+    int* ntodo;
+    int* seg_keep;
+    uint32_t* seg_lim;
+};
+
+// Block path for larger k: trims every row over the limit, as many rows per pass as the sort
+// space holds (one sorted segment each), so a pass costs the barriers of one sort.
+__device__ void block_compact_rows(const FusedArgs& p, int q0, int slice, uint64_t* sortbuf,
+                                   int tid, const RowState& st) {
     if (tid == 0) {
-        *cnt_out = cut.keep;
-        *thr_out = cut.next_thr_ordered;
-        *ovf_out |= cut.overflow;
+        *st.ntodo = 0;
     }
     __syncthreads();
+    for (int r = tid; r < BM; r += NT) {
+        if (st.cnt[r] > p.limit) {
+            st.todo[atomicAdd(st.ntodo, 1)] = r;
+        }
+    }
+    __syncthreads();
+    const int ntodo = *st.ntodo;
+    const int seg = p.sort_seg;
+    const int per_pass = p.sort_space / seg;
+    auto row_buf = [&](int r) {
+        return p.cand + (static_cast<long long>(q0 + r) * p.slices + slice) * p.cap;
+    };
+    for (int b0 = 0; b0 < ntodo; b0 += per_pass) {
+        const int nb = min(per_pass, ntodo - b0);
+        const int total = nb * seg;
+        for (int i = tid; i < total; i += NT) {
+            const int sg = i >> p.seg_shift;
+            const int j = i & (seg - 1);
+            const int r = st.todo[b0 + sg];
+            sortbuf[i] = j < st.cnt[r] ? row_buf(r)[j] : kPadKey;
+        }
+        __syncthreads();
+        block_segmented_bitonic_sort<NT>(sortbuf, total, seg, tid);
+        for (int sg = tid; sg < nb; sg += NT) {
+            const int r = st.todo[b0 + sg];
+            const float tau = key_dist(sortbuf[sg * seg + p.k - 1]);
+            st.seg_lim[sg] = float_to_ordered(__fadd_ru(tau, st.win[r]) + 0.0f);
+        }
+        __syncthreads();
+        for (int i = tid; i < total; i += NT) {
+            const int sg = i >> p.seg_shift;
+            const int j = i & (seg - 1);
+            const uint64_t thr_key = (static_cast<uint64_t>(st.seg_lim[sg]) << 32) | 0xffffffffull;
+            const bool in = sortbuf[i] <= thr_key;
+            const bool next_in = (j + 1 < seg) && sortbuf[i + 1] <= thr_key;
+            if (in && !next_in) {
+                st.seg_keep[sg] = j + 1;
+            }
+        }
+        __syncthreads();
+        for (int sg = tid; sg < nb; sg += NT) {
+            const int r = st.todo[b0 + sg];
+            int m = st.seg_keep[sg];
+            if (m > p.limit) {
+                m = p.limit;
+                st.thr[r] = static_cast<uint32_t>(sortbuf[sg * seg + m - 1] >> 32);
+                st.ovf[r] = 1;
+            } else {
+                st.thr[r] = st.seg_lim[sg] + 1u;
+            }
+            st.seg_keep[sg] = m;
+        }
+        __syncthreads();
+        for (int i = tid; i < total; i += NT) {
+            const int sg = i >> p.seg_shift;
+            const int j = i & (seg - 1);
+            if (j < st.seg_keep[sg]) {
+                row_buf(st.todo[b0 + sg])[j] = sortbuf[i];
+            }
+        }
+        for (int sg = tid; sg < nb; sg += NT) {
+            st.cnt[st.todo[b0 + sg]] = st.seg_keep[sg];
+        }
+        __syncthreads();
+    }
 }
 
 template <bool SPLIT>
@@ -143,7 +281,10 @@ __global__ void __launch_bounds__(NT, 1) fused_knn_kernel(const FusedArgs p) {
     __shared__ int cnt_s[BM];
     __shared__ int ovf_s[BM];
     __shared__ int need_s;
-    __shared__ int scratch_s;
+    __shared__ int todo_s[BM];
+    __shared__ int ntodo_s;
+    __shared__ int seg_keep_s[BM];
+    __shared__ uint32_t seg_lim_s[BM];
 
     const int tid = threadIdx.x;
     const int lane = tid & 31;
@@ -334,13 +475,20 @@ __global__ void __launch_bounds__(NT, 1) fused_knn_kernel(const FusedArgs p) {
             }
             __syncthreads();
             if (need_s) {
-                for (int r = 0; r < BM; ++r) {
-                    if (cnt_s[r] > p.limit) {
-                        uint64_t* gbuf =
-                            p.cand + (static_cast<long long>(q0 + r) * p.slices + slice) * p.cap;
-                        compact_buffer(gbuf, cnt_s[r], p.k, win_s[r], p.limit, sortbuf, tid,
-                                       &scratch_s, &cnt_s[r], &thr_s[r], &ovf_s[r]);
+                if (p.warp_select) {
+                    for (int r = warp; r < BM; r += NT / 32) {
+                        if (cnt_s[r] > p.limit) {
+                            uint64_t* gbuf = p.cand +
+                                (static_cast<long long>(q0 + r) * p.slices + slice) * p.cap;
+                            warp_compact(gbuf, cnt_s[r], p.k, win_s[r], p.limit, lane, &cnt_s[r],
+                                         &thr_s[r], &ovf_s[r]);
+                        }
                     }
+                    __syncthreads();
+                } else {
+                    const RowState st{thr_s, win_s, cnt_s, ovf_s, todo_s, &ntodo_s, seg_keep_s,
+                                      seg_lim_s};
+                    block_compact_rows(p, q0, slice, sortbuf, tid, st);
                 }
                 if (tid == 0) {
                     need_s = 0;
@@ -491,7 +639,7 @@ __global__ void __launch_bounds__(MNT) merge_rerank_kernel(const MergeArgs p) {
 
 }  // namespace
 
-SearchPlan make_plan(int sm_count, int nq, long long n, int dp, int k) {
+SearchPlan make_plan(int sm_count, size_t smem_optin, int nq, long long n, int dp, int k) {
     SearchPlan p;
     p.nq = nq;
     p.k = k;
@@ -505,12 +653,29 @@ SearchPlan make_plan(int sm_count, int nq, long long n, int dp, int k) {
     slices = std::min(slices, row_tiles);
     p.tiles_per_slice = static_cast<int>((row_tiles + slices - 1) / slices);
     p.slices = static_cast<int>((row_tiles + p.tiles_per_slice - 1) / p.tiles_per_slice);
-    p.limit = std::max(64, 2 * ((k + 31) / 32 * 32));
+    // limit >= 2k: a trim frees room for at least k more candidates. 128 halves the trims of the
+    // early tiles against 64 and is what the warp path holds.
+    p.limit = std::max(128, 2 * ((k + 31) / 32 * 32));
     p.cap = p.limit + BN;
-    p.fused_sort = next_pow2(p.cap);
+    p.warp_select = k <= kWarpSelectMaxK && p.cap == kWarpSelectCap;
+    p.sort_seg = next_pow2(p.cap);
+    p.seg_shift = 0;
+    while ((1 << p.seg_shift) < p.sort_seg) {
+        ++p.seg_shift;
+    }
+    const size_t stage_bytes = static_cast<size_t>(STAGES) * STAGE_FLOATS * sizeof(float);
+    const size_t static_bytes = 8 * 1024;   // the kernel's __shared__ arrays, with room to spare
+    if (p.warp_select) {
+        p.sort_space = 0;
+    } else {
+        const size_t avail = smem_optin > stage_bytes + static_bytes
+                                 ? smem_optin - stage_bytes - static_bytes
+                                 : 0;
+        const size_t rows = std::min<size_t>(BM, avail / (static_cast<size_t>(p.sort_seg) * sizeof(uint64_t)));
+        p.sort_space = p.sort_seg * static_cast<int>(std::max<size_t>(1, rows));
+    }
     p.merge_sort = next_pow2(p.limit + MNT);
-    p.fused_smem = static_cast<size_t>(STAGES) * STAGE_FLOATS * sizeof(float) +
-                   static_cast<size_t>(p.fused_sort) * sizeof(uint64_t);
+    p.fused_smem = stage_bytes + static_cast<size_t>(p.sort_space) * sizeof(uint64_t);
     p.merge_smem = static_cast<size_t>(p.merge_sort) * sizeof(uint64_t);
     return p;
 }
@@ -558,8 +723,10 @@ cudaError_t launch_search(const SearchPlan& plan, int mode, const float* queries
         return e;
     }
 
-    FusedArgs fa{queries, buf.qn, buf.window, x, xn, plan.nq, plan.dp, plan.n, plan.k,
-                 plan.limit, plan.cap, plan.tiles_per_slice, plan.slices, buf.cand, buf.counts,
+    FusedArgs fa{queries,    buf.qn,         buf.window,        x,           xn,
+                 plan.nq,    plan.dp,        plan.n,            plan.k,      plan.limit,
+                 plan.cap,   plan.tiles_per_slice, plan.slices, plan.warp_select ? 1 : 0,
+                 plan.sort_seg, plan.seg_shift, plan.sort_space, buf.cand,  buf.counts,
                  buf.flags};
     auto kernel = mode == 1 ? fused_knn_kernel<true> : fused_knn_kernel<false>;
     e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,

@@ -13,6 +13,7 @@ constexpr int kBlockQueries = 128;  // queries per block
 constexpr int kBlockRows = 256;     // database rows per tile
 constexpr int kFusedThreads = 256;
 constexpr int kMergeThreads = 256;
+constexpr int kWarpSelectMaxK = 32;  // k up to this trims candidate buffers one warp per row
 
 // Sizes of one search launch, derived from (device, nq, n, k).
 struct SearchPlan {
@@ -25,13 +26,17 @@ struct SearchPlan {
     int tiles_per_slice = 0;
     int limit = 0;           // most candidates a (query, slice) keeps after a compaction
     int cap = 0;             // candidate buffer length per (query, slice) = limit + kBlockRows
-    int fused_sort = 0;      // power of two >= cap
+    bool warp_select = false;  // trim with one warp per row (small k) instead of block sorts
+    int sort_seg = 0;        // power of two >= cap: one row's segment in the block sort
+    int seg_shift = 0;       // log2(sort_seg)
+    int sort_space = 0;      // keys of shared sort space for the block path (rows per pass * seg)
     int merge_sort = 0;      // power of two >= limit + kMergeThreads
     size_t fused_smem = 0;
     size_t merge_smem = 0;
 };
 
-SearchPlan make_plan(int sm_count, int nq, long long n, int dp, int k);
+// smem_optin: the device's opt-in shared memory per block (sizes the block-path sort space).
+SearchPlan make_plan(int sm_count, size_t smem_optin, int nq, long long n, int dp, int k);
 
 // Device scratch for one search launch, carved from a single allocation.
 struct SearchBuffers {

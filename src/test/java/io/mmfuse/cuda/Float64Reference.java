@@ -3,7 +3,6 @@ package io.mmfuse.cuda;
 import io.mmfuse.search.FloatMatrix;
 import io.mmfuse.search.TopK;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.stream.IntStream;
 
@@ -25,29 +24,30 @@ final class Float64Reference {
         return s;
     }
 
-    /** Top k of one query: ids in [0], distances in [1] (as doubles bits). */
+    /** Ids of the k nearest rows in order; their distances into distOut. Ties: lower id first. */
     static long[] topK(FloatMatrix db, float[] q, int k, double[] distOut) {
-        int n = db.rows();
-        // Bounded max-heap on (distance, id) would be leaner; a full sort keeps this obviously right.
-        long[] order = new long[n];
-        double[] dist = new double[n];
-        for (int i = 0; i < n; i++) {
-            dist[i] = distance(db, i, q);
+        double[] bd = new double[k];
+        long[] bi = new long[k];
+        int held = 0;
+        for (int i = 0; i < db.rows(); i++) {
+            double dist = distance(db, i, q);
+            if (held == k && dist >= bd[k - 1]) {
+                continue;   // an equal distance arriving later has a higher id: it loses
+            }
+            int pos = held == k ? k - 1 : held;
+            while (pos > 0 && bd[pos - 1] > dist) {
+                bd[pos] = bd[pos - 1];
+                bi[pos] = bi[pos - 1];
+                pos--;
+            }
+            bd[pos] = dist;
+            bi[pos] = i;
+            if (held < k) {
+                held++;
+            }
         }
-        Integer[] idx = new Integer[n];
-        for (int i = 0; i < n; i++) {
-            idx[i] = i;
-        }
-        Arrays.sort(idx, (a, b) -> {
-            int c = Double.compare(dist[a], dist[b]);
-            return c != 0 ? c : Integer.compare(a, b);
-        });
-        long[] out = new long[k];
-        for (int r = 0; r < k; r++) {
-            out[r] = idx[r];
-            distOut[r] = dist[idx[r]];
-        }
-        return out;
+        System.arraycopy(bd, 0, distOut, 0, k);
+        return bi;
     }
 
     /**
