@@ -117,6 +117,11 @@ struct Scratch {
 constexpr int kMaxChunk = 16384;   // queries per internal launch
 constexpr size_t kDistanceChunkBytes = 256u << 20;
 
+// The kernels need sm_80+ instructions (cp.async, TF32 mma) and the fused kernel's shared memory.
+bool usable_device(const cudaDeviceProp& prop) {
+    return prop.major >= 8 && prop.sharedMemPerBlockOptin >= mmfuse::required_smem_per_block();
+}
+
 int padded_dim(int dim) {
     return (dim + 3) / 4 * 4;
 }
@@ -364,17 +369,20 @@ int mmfuse_device_count(int* count) {
                 cudaGetLastError();
                 continue;
             }
-            if (prop.major >= 8) {
+            if (usable_device(prop)) {
                 ++usable;
             } else {
                 skipped += std::string(skipped.empty() ? "" : ", ") + prop.name + " (sm_" +
-                           std::to_string(prop.major) + std::to_string(prop.minor) + ")";
+                           std::to_string(prop.major) + std::to_string(prop.minor) + ", " +
+                           std::to_string(prop.sharedMemPerBlockOptin / 1024) + " KB shared memory per block)";
             }
         }
         if (usable == 0) {
             return fail(MMFUSE_ERR_NO_DEVICE,
                         c == 0 ? std::string("no CUDA device: the runtime reports 0 devices")
-                               : "no CUDA device of compute capability >= 8.0 (found " + skipped + ")");
+                               : "no CUDA device of compute capability >= 8.0 with " +
+                                     std::to_string(mmfuse::required_smem_per_block() / 1024) +
+                                     " KB shared memory per block (found " + skipped + ")");
         }
         *count = usable;
         return MMFUSE_OK;
@@ -415,9 +423,11 @@ int mmfuse_knn_create(int device, int dim, mmfuse_knn_index** out) {
         }
         cudaDeviceProp prop;
         MMFUSE_CUDA(cudaGetDeviceProperties(&prop, device), "reading device properties");
-        if (prop.major < 8) {
+        if (!usable_device(prop)) {
             return fail(MMFUSE_ERR_NO_DEVICE, std::string("no CUDA device: ") + prop.name +
-                                                  " has compute capability < 8.0");
+                                                  " lacks compute capability 8.0 or " +
+                                                  std::to_string(mmfuse::required_smem_per_block() / 1024) +
+                                                  " KB shared memory per block");
         }
         MMFUSE_CHECK(use_device(device));
         mmfuse_knn_index* ix = new mmfuse_knn_index();

@@ -7,8 +7,9 @@
 //     256-row tiles through a 4-stage cp.async pipeline; mma.sync TF32 (or 3xTF32) produces the
 //     128x256 dot-product tile in registers, the epilogue turns it into approximate distances
 //     and appends only those below the query's running threshold to a small per-(query, slice)
-//     candidate buffer. When a buffer fills, the block sorts it and keeps the k best plus every
-//     candidate within W of the k-th. The Q x N distance matrix never exists in memory.
+//     candidate buffer. When a buffer fills it is trimmed to the k best plus every candidate
+//     within W of the k-th (one warp per row for k <= 32, batched block sorts above). The
+//     Q x N distance matrix never exists in memory.
 //  3. merge_rerank: one block per query merges its slices' candidates the same way, recomputes
 //     the survivors' distances exactly as sum((x - q)^2) in float32, sorts (distance, id) and
 //     writes the top k.
@@ -678,6 +679,12 @@ SearchPlan make_plan(int sm_count, size_t smem_optin, int nq, long long n, int d
     p.fused_smem = stage_bytes + static_cast<size_t>(p.sort_space) * sizeof(uint64_t);
     p.merge_smem = static_cast<size_t>(p.merge_sort) * sizeof(uint64_t);
     return p;
+}
+
+size_t required_smem_per_block() {
+    // Pipeline stages + one 4096-key segment (k = 1024) + static shared memory with margin.
+    return static_cast<size_t>(STAGES) * STAGE_FLOATS * sizeof(float) + 4096 * sizeof(uint64_t) +
+           8 * 1024;
 }
 
 static size_t align256(size_t v) {

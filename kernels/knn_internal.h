@@ -35,6 +35,10 @@ struct SearchPlan {
     size_t merge_smem = 0;
 };
 
+// Opt-in shared memory per block the fused kernel needs at its largest k (data-center parts:
+// A100 has 163 KB, H100/H200 227 KB; consumer parts with 99 KB are not supported).
+size_t required_smem_per_block();
+
 // smem_optin: the device's opt-in shared memory per block (sizes the block-path sort space).
 SearchPlan make_plan(int sm_count, size_t smem_optin, int nq, long long n, int dp, int k);
 
