@@ -1,0 +1,68 @@
+// Internal launch interface between the C API (knn_api.cu) and the kernels (knn_fused.cu,
+// knn_aux.cu). Not installed, not part of the public API.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cuda_runtime.h>
+
+namespace mmfuse {
+
+// Tile shape of the fused distance + top-k kernel (see NOTES.md for the choice).
+constexpr int kBlockQueries = 128;  // queries per block
+constexpr int kBlockRows = 256;     // database rows per tile
+constexpr int kFusedThreads = 256;
+constexpr int kMergeThreads = 256;
+constexpr int kWarpSelectMaxK = 32;  // k up to this trims candidate buffers one warp per row
+
+// Sizes of one search launch, derived from (device, nq, n, k).
+struct SearchPlan {
+    int nq = 0;
+    int k = 0;
+    int dp = 0;              // padded dimension (row stride, multiple of 4)
+    long long n = 0;
+    int query_tiles = 0;
+    int slices = 0;          // database slices, one block per (query tile, slice)
+    int tiles_per_slice = 0;
+    int limit = 0;           // most candidates a (query, slice) keeps after a compaction
+    int cap = 0;             // candidate buffer length per (query, slice) = limit + kBlockRows
+    bool warp_select = false;  // trim with one warp per row (small k) instead of block sorts
+    int sort_seg = 0;        // power of two >= cap: one row's segment in the block sort
+    int seg_shift = 0;       // log2(sort_seg)
+    int sort_space = 0;      // keys of shared sort space for the block path (rows per pass * seg)
+    int merge_sort = 0;      // power of two >= limit + kMergeThreads
+    size_t fused_smem = 0;
+    size_t merge_smem = 0;
+};
+
+// Opt-in shared memory per block the fused kernel needs at its largest k (data-center parts:
+// A100 has 163 KB, H100/H200 227 KB; consumer parts with 99 KB are not supported).
+size_t required_smem_per_block();
+
+// smem_optin: the device's opt-in shared memory per block (sizes the block-path sort space).
+SearchPlan make_plan(int sm_count, size_t smem_optin, int nq, long long n, int dp, int k);
+
+// Device scratch for one search launch, carved from a single allocation.
+struct SearchBuffers {
+    float* qn = nullptr;        // nq query norms
+    float* window = nullptr;    // nq candidate windows
+    uint64_t* cand = nullptr;   // nq * slices * cap keys
+    int* counts = nullptr;      // nq * slices
+    int* flags = nullptr;       // nq overflow flags
+};
+
+size_t search_scratch_bytes(const SearchPlan& plan);
+SearchBuffers carve_search_buffers(const SearchPlan& plan, void* base);
+
+// mode: 0 = TF32, 1 = 3xTF32 (see mmfuse_knn.h)
+cudaError_t launch_search(const SearchPlan& plan, int mode, const float* queries,
+                          const float* x, const float* xn, const float* max_norm2,
+                          const SearchBuffers& buf, int* ids, float* dists, cudaStream_t stream);
+
+cudaError_t launch_row_norms(const float* x, long long rows, int dp, float* out,
+                             cudaStream_t stream);
+cudaError_t launch_max_reduce(const float* v, long long n, float* out, cudaStream_t stream);
+cudaError_t launch_pairwise(const float* q, int nq, int ldq, const float* x, long long n, int ldx,
+                            int dim, float* out, long long ldo, cudaStream_t stream);
+
+}  // namespace mmfuse
