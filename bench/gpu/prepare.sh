@@ -15,7 +15,7 @@ so=target/classes/io/mmfuse/cuda/linux-x86_64/libjniKnnNative.so
 
 rm -rf "$carry"   # generated, owned by this script
 mkdir -p "$carry/lib"
-cp target/mmfuse-*.jar "$carry/lib/mmfuse.jar"
+cp target/mmfuse.jar "$carry/lib/mmfuse.jar"
 jar cf "$carry/lib/mmfuse-tests.jar" -C target/test-classes .
 
 jar_of() {   # group-path artifact version
@@ -36,8 +36,9 @@ fi
 cp "$console" "$carry/lib/junit-platform-console-standalone.jar"
 
 echo "== jlink"
-modules=$(jdeps --ignore-missing-deps --print-module-deps --multi-release 17 "$carry"/lib/*.jar | tail -1)
-modules="$modules,java.logging,jdk.unsupported"
+# Fixed list: jdeps over the whole mmfuse jar drags in java.desktop/java.sql (Jackson, picocli),
+# which the CUDA visit never touches and which would push the carry over its size limit.
+modules="java.base,java.logging,java.xml,java.management,jdk.unsupported"
 jlink --add-modules "$modules" --strip-debug --no-header-files --no-man-pages --compress=2 \
   --output "$carry/jre"
 
