@@ -24,6 +24,8 @@ public final class FakeModel implements EmbeddingModel {
     final List<String> threads = new CopyOnWriteArrayList<>();
     volatile CountDownLatch gate = new CountDownLatch(0);
     volatile boolean warmedUp;
+    /** Calls that have entered the model, counted before the gate: a held call is visible here. */
+    final java.util.concurrent.atomic.AtomicInteger entered = new java.util.concurrent.atomic.AtomicInteger();
 
     @Override
     public String fingerprint() {
@@ -73,6 +75,7 @@ public final class FakeModel implements EmbeddingModel {
     }
 
     private void hold() {
+        entered.incrementAndGet();
         try {
             if (!gate.await(20, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("test gate never opened");

@@ -316,7 +316,7 @@ public final class HttpApi {
             return;
         }
         ErrorMapping.Error m = ErrorMapping.of(e);
-        if (m.httpStatus() >= 500 && !(e instanceof OverloadedException) && !(e instanceof UnavailableException)) {
+        if ("INTERNAL".equals(m.code()) || "DATA_LOSS".equals(m.code())) {
             LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
         }
         if (e instanceof OverloadedException o) {
