@@ -62,10 +62,12 @@ public final class PersistentCollection implements AutoCloseable {
     private final FileChannel lockChannel;
     private final FileLock fileLock;
     /** Serialises writers, including the fsync, so log order is apply order. */
-    private final ReentrantLock writeLock = new ReentrantLock();
+    final ReentrantLock writeLock = new ReentrantLock();
     /** Guards {@link #items} and {@link #index} between applying writers and readers. */
     private final ReentrantReadWriteLock state = new ReentrantReadWriteLock();
     private final LinkedHashMap<String, CollectionItem> items = new LinkedHashMap<>();
+    /** Mutations waiting for the next group commit (guarded by itself). */
+    private final java.util.ArrayDeque<Commit> pending = new java.util.ArrayDeque<>();
     private RecordLog log;
     private long generation;
     private RowIndex index;
@@ -228,30 +230,7 @@ public final class PersistentCollection implements AutoCloseable {
         if (clean.isEmpty()) {
             return 0;
         }
-        List<byte[]> payloads = new ArrayList<>(clean.size());
-        for (CollectionItem item : clean) {
-            payloads.add(ItemCodec.encodeAdd(item));
-        }
-        writeLock.lock();
-        try {
-            ensureOpen();
-            log.append(payloads);
-            state.writeLock().lock();
-            try {
-                for (CollectionItem item : clean) {
-                    items.put(item.id(), item);
-                }
-                if (index != null) {
-                    updateIndex(ix -> ix.putAll(clean));
-                }
-            } finally {
-                state.writeLock().unlock();
-            }
-            compactIfDue();
-        } finally {
-            writeLock.unlock();
-        }
-        return clean.size();
+        return submit(new Commit(clean, null));
     }
 
     /** Deletes the items with these ids, durably; ids that do not exist are ignored. Returns how many existed. */
@@ -264,43 +243,121 @@ public final class PersistentCollection implements AutoCloseable {
                 throw new InvalidInputException("ids[" + i + "]", "must not be null");
             }
         }
+        if (ids.isEmpty()) {
+            return 0;
+        }
+        return submit(new Commit(null, List.copyOf(new java.util.LinkedHashSet<>(ids))));
+    }
+
+    /** One caller's mutation waiting for a group commit; fields are read after the write lock hands over. */
+    private static final class Commit {
+        final List<CollectionItem> adds;
+        final List<String> deletes;
+        final List<String> deleted = new ArrayList<>();
+        int result;
+        RuntimeException error;
+        boolean done;
+
+        Commit(List<CollectionItem> adds, List<String> deletes) {
+            this.adds = adds;
+            this.deletes = deletes;
+        }
+    }
+
+    /**
+     * Group commit: the caller queues its mutation and takes the write lock; whoever holds the lock
+     * writes every queued mutation with one fsync, so callers that arrive while a flush is running
+     * share the next one instead of paying one each.
+     */
+    private int submit(Commit commit) {
+        synchronized (pending) {
+            pending.add(commit);
+        }
         writeLock.lock();
         try {
+            if (!commit.done) {
+                commitPending();
+            }
+        } finally {
+            writeLock.unlock();
+        }
+        if (commit.error != null) {
+            throw commit.error instanceof IllegalStateException ise ? new IllegalStateException(ise.getMessage(), ise)
+                    : new MmfuseException(commit.error.getMessage(), commit.error);
+        }
+        return commit.result;
+    }
+
+    private void commitPending() {
+        List<Commit> group;
+        synchronized (pending) {
+            group = new ArrayList<>(pending);
+            pending.clear();
+        }
+        try {
             ensureOpen();
-            java.util.LinkedHashSet<String> existing = new java.util.LinkedHashSet<>();
-            state.readLock().lock();
-            try {
-                for (String id : ids) {
-                    if (items.containsKey(id)) {
-                        existing.add(id);
+            // Presence of ids touched earlier in this group, so a delete sees the adds queued before it.
+            Map<String, Boolean> overlay = new HashMap<>();
+            List<byte[]> payloads = new ArrayList<>();
+            for (Commit c : group) {
+                if (c.adds != null) {
+                    for (CollectionItem item : c.adds) {
+                        payloads.add(ItemCodec.encodeAdd(item));
+                        overlay.put(item.id(), Boolean.TRUE);
                     }
+                    c.result = c.adds.size();
+                } else {
+                    for (String id : c.deletes) {
+                        boolean present = overlay.containsKey(id) ? overlay.get(id) : items.containsKey(id);
+                        if (present) {
+                            payloads.add(ItemCodec.encodeDelete(id));
+                            overlay.put(id, Boolean.FALSE);
+                            c.deleted.add(id);
+                        }
+                    }
+                    c.result = c.deleted.size();
                 }
-            } finally {
-                state.readLock().unlock();
             }
-            if (existing.isEmpty()) {
-                return 0;
+            if (!payloads.isEmpty()) {
+                log.append(payloads);
             }
-            List<byte[]> payloads = new ArrayList<>(existing.size());
-            for (String id : existing) {
-                payloads.add(ItemCodec.encodeDelete(id));
-            }
-            log.append(payloads);
+            // Durable now; only now do readers see it, in log order.
             state.writeLock().lock();
             try {
-                for (String id : existing) {
-                    items.remove(id);
-                }
-                if (index != null) {
-                    updateIndex(ix -> existing.forEach(ix::remove));
+                for (Commit c : group) {
+                    if (c.adds != null) {
+                        for (CollectionItem item : c.adds) {
+                            items.put(item.id(), item);
+                        }
+                        if (index != null) {
+                            updateIndex(ix -> ix.putAll(c.adds));
+                        }
+                    } else {
+                        for (String id : c.deleted) {
+                            items.remove(id);
+                        }
+                        if (index != null) {
+                            updateIndex(ix -> c.deleted.forEach(ix::remove));
+                        }
+                    }
                 }
             } finally {
                 state.writeLock().unlock();
             }
-            compactIfDue();
-            return existing.size();
+        } catch (RuntimeException e) {
+            for (Commit c : group) {
+                c.error = e;
+            }
         } finally {
-            writeLock.unlock();
+            for (Commit c : group) {
+                c.done = true;
+            }
+        }
+        try {
+            compactIfDue();
+        } catch (RuntimeException e) {
+            // The writes above are durable in the log; compaction is retried after the next write.
+            LOG.warn("compacting collection '{}' failed: {}", manifest.name(), e.toString());
         }
     }
 
@@ -439,8 +496,18 @@ public final class PersistentCollection implements AutoCloseable {
         return generation;
     }
 
+    int pendingCommits() {
+        synchronized (pending) {
+            return pending.size();
+        }
+    }
+
+    long logAppends() {
+        return log.appends();
+    }
+
     private void compactIfDue() {
-        if (log.size() > options.compactAfterLogBytes()) {
+        if (!closed && log.size() > options.compactAfterLogBytes()) {
             compact();
         }
     }

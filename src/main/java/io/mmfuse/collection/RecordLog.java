@@ -35,6 +35,7 @@ final class RecordLog implements AutoCloseable {
     private final FileChannel channel;
     private long size;
     private boolean failed;
+    private long appends;
 
     private RecordLog(Path path, FileChannel channel, long size) {
         this.path = path;
@@ -141,6 +142,7 @@ final class RecordLog implements AutoCloseable {
             DurableFiles.writeFully(channel, buf);
             channel.force(false);
             size += total;
+            appends++;
         } catch (IOException e) {
             // The file may now hold a partial record; recovery will truncate it, but this log must not
             // be appended to again because its size is unknown.
@@ -151,6 +153,11 @@ final class RecordLog implements AutoCloseable {
 
     long size() {
         return size;
+    }
+
+    /** Number of forced appends since opening (one per group commit). */
+    long appends() {
+        return appends;
     }
 
     Path path() {

@@ -268,13 +268,11 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
             if (!(e instanceof MmfuseException)) {
                 LOG.warn("{}: batch of {} failed", name, batch.size(), e);
             }
+            // Even an Error fails only this batch: the worker lives on, so later requests are served.
             for (Pending<I, O> p : batch) {
                 if (p.future.completeExceptionally(error)) {
                     failed.increment();
                 }
-            }
-            if (e instanceof Error err && !(e instanceof OutOfMemoryError)) {
-                throw err;
             }
             return;
         }

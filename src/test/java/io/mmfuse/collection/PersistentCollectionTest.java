@@ -208,6 +208,55 @@ class PersistentCollectionTest {
     }
 
     @Test
+    void concurrentWritersShareOneFsyncInLogOrder() throws Exception {
+        try (PersistentCollection c = create(CollectionOptions.defaults())) {
+            c.add(MODEL, List.of(item(100)));
+            List<Thread> writers = new ArrayList<>();
+            List<Integer> results = java.util.Collections.synchronizedList(new ArrayList<>());
+            c.writeLock.lock();
+            long before;
+            try {
+                // Queue six adds, then a delete of one of them and of an older item, while the lock is held.
+                for (int i = 0; i < 6; i++) {
+                    int n = i;
+                    writers.add(start(() -> results.add(c.add(MODEL, List.of(item(n))))));
+                    awaitPending(c, i + 1);
+                }
+                writers.add(start(() -> results.add(-c.delete(List.of("item-2", "item-100", "nope")))));
+                awaitPending(c, 7);
+                before = c.logAppends();
+            } finally {
+                c.writeLock.unlock();
+            }
+            for (Thread t : writers) {
+                t.join(5000);
+            }
+            assertThat(c.logAppends() - before).isEqualTo(1);
+            assertThat(results).containsExactlyInAnyOrder(1, 1, 1, 1, 1, 1, -2);
+            assertThat(c.list(0, 10)).extracting(CollectionItem::id)
+                    .containsExactly("item-0", "item-1", "item-3", "item-4", "item-5");
+        }
+        try (PersistentCollection c = reopen(CollectionOptions.defaults())) {
+            assertThat(c.list(0, 10)).extracting(CollectionItem::id)
+                    .containsExactly("item-0", "item-1", "item-3", "item-4", "item-5");
+        }
+    }
+
+    private static Thread start(Runnable r) {
+        Thread t = new Thread(r);
+        t.start();
+        return t;
+    }
+
+    private static void awaitPending(PersistentCollection c, int n) throws InterruptedException {
+        long until = System.nanoTime() + 5_000_000_000L;
+        while (c.pendingCommits() < n) {
+            assertThat(System.nanoTime()).as("%d commits queued", n).isLessThan(until);
+            Thread.sleep(1);
+        }
+    }
+
+    @Test
     void aSecondOpenOfTheSameDirectoryIsRefused() {
         try (PersistentCollection c = create(CollectionOptions.defaults())) {
             assertThatThrownBy(() -> reopen(CollectionOptions.defaults())).isInstanceOf(MmfuseException.class)

@@ -33,6 +33,9 @@ class DynamicBatcherTest {
             if (in.contains(-1)) {
                 throw new MmfuseException("poison in batch");
             }
+            if (in.contains(-2)) {
+                throw new StackOverflowError("native stack blown");
+            }
             return in.stream().map(x -> x * 10).toList();
         }, registry);
         return batcher;
@@ -118,6 +121,14 @@ class DynamicBatcherTest {
         assertThat(b.get(0).get(5, TimeUnit.SECONDS)).isEqualTo(30);
         assertThat(b.get(1).get(5, TimeUnit.SECONDS)).isEqualTo(40);
         assertThat(registry.get("mmfuse.batcher.inputs").tag("outcome", "failed").counter().count()).isEqualTo(3);
+    }
+
+    @Test
+    void anErrorInTheModelFailsItsBatchButNotTheWorker() throws Exception {
+        start(config(1, 0, 100));
+        assertThatThrownBy(() -> batcher.submit(-2, null).get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(MmfuseException.class)
+                .hasMessageContaining("native stack blown");
+        assertThat(batcher.submit(5, null).get(5, TimeUnit.SECONDS)).isEqualTo(50);
     }
 
     @Test
