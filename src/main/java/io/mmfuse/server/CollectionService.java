@@ -75,7 +75,6 @@ public final class CollectionService {
             if (item.vector() != null) {
                 vectors[i] = item.vector();
             } else if (item.image() != null) {
-                embeddings.checkImage(field + ".image", item.image());
                 imageAt.add(i);
                 images.add(item.image());
             } else if (item.caption() != null) {
@@ -86,7 +85,7 @@ public final class CollectionService {
             }
         }
         if (!images.isEmpty()) {
-            FloatMatrix m = embedImagesOf(imageAt, images, timeout);
+            FloatMatrix m = embeddings.embedImages(j -> "items[" + imageAt.get(j) + "].image", images, timeout);
             for (int j = 0; j < imageAt.size(); j++) {
                 vectors[imageAt.get(j)] = m.row(j);
             }
@@ -105,21 +104,6 @@ public final class CollectionService {
         }
         int added = c.add(embeddings.modelFingerprint(), out);
         return new AddResult(added, c.count());
-    }
-
-    /** Embeds images, reporting a failure under the item's own field name (items[i].image). */
-    private FloatMatrix embedImagesOf(List<Integer> positions, List<byte[]> images, Duration timeout) {
-        try {
-            return embeddings.embedImages("images", images, timeout);
-        } catch (InvalidInputException e) {
-            String input = e.input();
-            if (input.startsWith("images[")) {
-                int j = Integer.parseInt(input.substring(7, input.indexOf(']')));
-                String reason = e.getMessage().substring(input.length() + 2);
-                throw new InvalidInputException("items[" + positions.get(j) + "].image", reason, e);
-            }
-            throw e;
-        }
     }
 
     public DeleteResult delete(String name, List<String> ids) {
@@ -162,12 +146,7 @@ public final class CollectionService {
         if (q.text() != null) {
             query = embeddings.embedTexts("text", List.of(q.text()), timeout);
         } else if (q.image() != null) {
-            try {
-                query = embeddings.embedImages("image", List.of(q.image()), timeout);
-            } catch (InvalidInputException e) {
-                throw e.input().equals("image[0]")
-                        ? new InvalidInputException("image", e.getMessage().substring("image[0]: ".length()), e) : e;
-            }
+            query = embeddings.embedImages(j -> "image", List.of(q.image()), timeout);
         } else {
             if (q.vector().length != c.dimension()) {
                 throw new InvalidInputException("vector", "has " + q.vector().length + " values, collection '" + c.name()

@@ -12,6 +12,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.function.IntFunction;
 
 /**
  * Embeds texts and images through one {@link DynamicBatcher} per modality, after checking every
@@ -68,15 +69,23 @@ public final class EmbeddingService implements AutoCloseable {
     /** Embeds encoded image files; an undecodable image fails the request with an error naming it. */
     public FloatMatrix embedImages(String field, List<byte[]> inputs, Duration timeout) {
         checkCount(field, inputs);
+        return embedImages(i -> field + "[" + i + "]", inputs, timeout);
+    }
+
+    /**
+     * Embeds images whose error names are given per position (e.g. "items[4].image"); the caller
+     * has bounded the count.
+     */
+    public FloatMatrix embedImages(IntFunction<String> fieldOf, List<byte[]> inputs, Duration timeout) {
         for (int i = 0; i < inputs.size(); i++) {
-            checkImage(field + "[" + i + "]", inputs.get(i));
+            checkImage(fieldOf.apply(i), inputs.get(i));
         }
         List<ImageEmbedding> results = await(images.submitAll(inputs, timeout));
         List<float[]> rows = new ArrayList<>(results.size());
         for (int i = 0; i < results.size(); i++) {
             ImageEmbedding r = results.get(i);
             if (r instanceof ImageEmbedding.Failure f) {
-                throw new InvalidInputException(field + "[" + i + "]", f.reason());
+                throw new InvalidInputException(fieldOf.apply(i), f.reason());
             }
             float[] v = ((ImageEmbedding.Success) r).vector();
             if (v.length != model.dimension()) {
