@@ -279,8 +279,9 @@ int check_search_args(const mmfuse_knn_index* ix, int nq, int k) {
 
 // One chunk on device memory: queries already padded to dp.
 int run_chunk(mmfuse_knn_index* ix, Scratch* s, const float* dq, int nq, int k, int mode, int* dids,
-              float* ddists, int* dflags, cudaStream_t stream) {
-    const mmfuse::SearchPlan plan = mmfuse::make_plan(ix->sm_count, ix->smem_optin, nq, ix->n, ix->dp, k);
+              float* ddists, int* dflags, cudaStream_t stream, bool allow_small_q = true) {
+    const mmfuse::SearchPlan plan =
+        mmfuse::make_plan(ix->sm_count, ix->smem_optin, nq, ix->n, ix->dp, k, allow_small_q);
     MMFUSE_CHECK(s->search.ensure(mmfuse::search_scratch_bytes(plan), "allocating search scratch"));
     mmfuse::SearchBuffers buf = mmfuse::carve_search_buffers(plan, s->search.ptr);
     if (dflags != nullptr) {
@@ -567,6 +568,17 @@ int mmfuse_knn_scratch_bytes(const mmfuse_knn_index* ix, int nq, int k, long lon
     });
 }
 
+int mmfuse_knn_uses_small_q(const mmfuse_knn_index* ix, int nq, int k, int* small_q) {
+    return guarded([&]() -> int {
+        MMFUSE_CHECK(check_search_args(ix, nq, k));
+        if (small_q == nullptr) {
+            return fail(MMFUSE_ERR_INVALID_ARGUMENT, "small_q is NULL");
+        }
+        *small_q = mmfuse::make_plan(ix->sm_count, ix->smem_optin, nq, ix->n, ix->dp, k).small_q ? 1 : 0;
+        return MMFUSE_OK;
+    });
+}
+
 int mmfuse_knn_search_device(mmfuse_knn_index* ix, const float* queries, int nq, int k, int mode,
                              int* ids, float* dists, int* inexact_flags, void* stream) {
     return guarded([&]() -> int {
@@ -739,6 +751,8 @@ int mmfuse_knn_time_search(mmfuse_knn_index* ix, const float* host_queries, int 
             ms_out == nullptr) {
             return fail(MMFUSE_ERR_INVALID_ARGUMENT, "need 1 <= nq <= 16384, warmup >= 0, iters >= 1");
         }
+        const bool allow_small_q = (mode & MMFUSE_FLAG_FUSED_ONLY) == 0;
+        mode &= ~MMFUSE_FLAG_FUSED_ONLY;
         const int run_mode = mode == MMFUSE_MODE_3XTF32 ? MMFUSE_MODE_3XTF32 : MMFUSE_MODE_TF32;
         MMFUSE_CHECK(use_device(ix->device));
         ScratchGuard guard{ix};
@@ -763,7 +777,7 @@ int mmfuse_knn_time_search(mmfuse_knn_index* ix, const float* host_queries, int 
             }
             status = run_chunk(ix, s, static_cast<const float*>(s->queries.ptr), nq, k, run_mode,
                                static_cast<int*>(s->ids.ptr), static_cast<float*>(s->dists.ptr),
-                               nullptr, s->stream);
+                               nullptr, s->stream, allow_small_q);
             if (status == MMFUSE_OK && i >= warmup) {
                 cudaEventRecord(stop, s->stream);
                 e = cudaEventSynchronize(stop);

@@ -49,6 +49,8 @@ __host__ __device__ inline int next_pow2(int v) {
     return p;
 }
 
+constexpr int kPrepSimt = 2;   // PrepArgs::mode of the small-Q (fp32 SIMT) path
+
 struct PrepArgs {
     const float* q;
     int nq;
@@ -81,6 +83,19 @@ __global__ void prep_queries_kernel(const PrepArgs a) {
         const double nx2 = static_cast<double>(a.max_norm2[0]) * (1.0 + g_norm);
         const double qnorm = sqrt(nq2);
         const double xnorm = sqrt(nx2);
+        if (a.mode == kPrepSimt) {
+            // Direct float32 sum((x - q)^2) in any order: every term goes through one rounded
+            // subtraction, one rounded square/FMA and at most dp + 5 rounded additions, so
+            // |D~ - D| <= (dp + 8) u D (1 + O(dp u)) with D <= (|q| + M)^2.
+            // The window is doubled once more (4 eps): the exact re-rank has the same bound, so
+            // every row whose re-ranked float32 distance reaches the final top k is a candidate
+            // (D~ <= D + eps <= K + delta + eps <= T + 2 delta + eps <= tau~ + 2 eps + 2 delta),
+            // so the answer is the top k of the whole database by the re-ranked key.
+            const double s2 = (qnorm + xnorm) * (qnorm + xnorm);
+            const double eps = (a.dp + 8.0) * u * 1.02 * s2;
+            a.window[w] = static_cast<float>(4.0 * eps * 1.01) + 1e-30f;
+            return;
+        }
         // Relative error of one product of TF32-rounded (or hi/lo split) operands, plus a
         // generous 2^-22 per accumulation step (tensor cores may truncate when adding).
         const double e_prod = a.mode == 0 ? (9.765625e-04 + 4.76837158203125e-07)  // 2^-10+2^-21
@@ -511,6 +526,142 @@ __global__ void __launch_bounds__(NT, 1) fused_knn_kernel(const FusedArgs p) {
     }
 }
 
+// Small batches (nq <= QMAX <= kSmallQMax, k <= kWarpSelectMaxK): a 128-query tensor-core tile
+// would waste all but nq of its rows, and one search must stream the whole database, so this
+// kernel is built for bandwidth instead: one block per database slice (slices cover all SMs),
+// every warp streams RW rows at a time with coalesced float4 loads (lanes over dimensions), the
+// queries sit in shared memory, and each (row, query) distance is a float32 sum((x - q)^2)
+// reduced across the warp. Candidates go through the same per-(query, slice) buffers, threshold
+// and warp trims as the fused kernel, so merge_rerank is shared. The window comes from
+// prep_queries in kPrepSimt mode (float32 error bound, far narrower than TF32's).
+template <int QMAX, int RW>
+__global__ void __launch_bounds__(kSmallQThreads) smallq_knn_kernel(const FusedArgs p) {
+    extern __shared__ __align__(16) unsigned char smem[];
+    float* qs = reinterpret_cast<float*>(smem);
+    __shared__ uint32_t thr_s[QMAX];
+    __shared__ float win_s[QMAX];
+    __shared__ int cnt_s[QMAX];
+    __shared__ int ovf_s[QMAX];
+    __shared__ int need_s;
+    constexpr int SNT = kSmallQThreads;
+    constexpr int BR = (SNT / 32) * RW;   // rows per block iteration
+
+    const int tid = threadIdx.x;
+    const int lane = tid & 31;
+    const int warp = tid >> 5;
+    const int nq = p.nq;
+    const int slice = blockIdx.x;
+    const long long row_begin = static_cast<long long>(slice) * p.tiles_per_slice * BR;
+    const long long row_end = min(p.n, row_begin + static_cast<long long>(p.tiles_per_slice) * BR);
+
+    for (int i = tid; i < nq * p.dp; i += SNT) {
+        qs[i] = p.q[i];
+    }
+    for (int r = tid; r < QMAX; r += SNT) {
+        const bool valid = r < nq;
+        thr_s[r] = valid ? kAdmitAll : kAdmitNone;
+        win_s[r] = valid ? p.window[r] : 0.f;
+        cnt_s[r] = 0;
+        ovf_s[r] = 0;
+    }
+    if (tid == 0) {
+        need_s = 0;
+    }
+    __syncthreads();
+
+    auto row_buf = [&](int i) {
+        return p.cand + (static_cast<long long>(i) * p.slices + slice) * p.cap;
+    };
+    const int d4 = p.dp / 4;
+    for (long long base = row_begin; base < row_end; base += BR) {
+        const long long r0 = base + warp * RW;
+        float acc[RW][QMAX];
+#pragma unroll
+        for (int r = 0; r < RW; ++r)
+#pragma unroll
+            for (int i = 0; i < QMAX; ++i) acc[r][i] = 0.f;
+
+#pragma unroll 2
+        for (int c = lane; c < d4; c += 32) {
+            float4 xv[RW];
+#pragma unroll
+            for (int r = 0; r < RW; ++r) {
+                const long long row = r0 + r;
+                xv[r] = row < row_end ? __ldg(reinterpret_cast<const float4*>(p.x + row * p.dp) + c)
+                                      : make_float4(0.f, 0.f, 0.f, 0.f);
+            }
+#pragma unroll
+            for (int i = 0; i < QMAX; ++i) {
+                if (i < nq) {
+                    const float4 qv = reinterpret_cast<const float4*>(qs + i * p.dp)[c];
+#pragma unroll
+                    for (int r = 0; r < RW; ++r) {
+                        const float e0 = xv[r].x - qv.x;
+                        const float e1 = xv[r].y - qv.y;
+                        const float e2 = xv[r].z - qv.z;
+                        const float e3 = xv[r].w - qv.w;
+                        acc[r][i] = fmaf(e0, e0, acc[r][i]);
+                        acc[r][i] = fmaf(e1, e1, acc[r][i]);
+                        acc[r][i] = fmaf(e2, e2, acc[r][i]);
+                        acc[r][i] = fmaf(e3, e3, acc[r][i]);
+                    }
+                }
+            }
+        }
+
+        // Whole-warp sums (every lane gets each total); lane (r * QMAX + i) % 32 appends.
+#pragma unroll
+        for (int r = 0; r < RW; ++r) {
+#pragma unroll
+            for (int i = 0; i < QMAX; ++i) {
+                if (i < nq) {   // uniform across the warp
+                    const float dist = warp_sum(acc[r][i]);
+                    const long long row = r0 + r;
+                    if (((r * QMAX + i) & 31) == lane && row < row_end &&
+                        float_to_ordered(dist + 0.0f) < thr_s[i]) {
+                        const int pos = atomicAdd(&cnt_s[i], 1);
+                        row_buf(i)[pos] = make_key(dist, static_cast<uint32_t>(row));
+                        if (pos == p.limit) {
+                            need_s = 1;
+                        }
+                    }
+                }
+            }
+        }
+        // A buffer holds <= limit keys at the start of an iteration, so <= limit + BR <= cap
+        // here; trim the ones past the limit (thresholds change only between these barriers).
+        __syncthreads();
+        if (need_s) {
+            for (int i = warp; i < nq; i += SNT / 32) {
+                if (cnt_s[i] > p.limit) {
+                    warp_compact(row_buf(i), cnt_s[i], p.k, win_s[i], p.limit, lane, &cnt_s[i],
+                                 &thr_s[i], &ovf_s[i]);
+                }
+            }
+            __syncthreads();
+            if (tid == 0) {
+                need_s = 0;
+            }
+            __syncthreads();
+        }
+    }
+    // Leave only the k best plus the window per (query, slice): the merge then reads about
+    // k + a few keys per slice instead of up to `limit`.
+    for (int i = warp; i < nq; i += SNT / 32) {
+        if (cnt_s[i] > p.k) {
+            warp_compact(row_buf(i), cnt_s[i], p.k, win_s[i], p.limit, lane, &cnt_s[i], &thr_s[i],
+                         &ovf_s[i]);
+        }
+    }
+    __syncthreads();
+    for (int i = tid; i < nq; i += SNT) {
+        p.counts[static_cast<long long>(i) * p.slices + slice] = cnt_s[i];
+        if (ovf_s[i]) {
+            p.flags[i] = 1;
+        }
+    }
+}
+
 struct MergeArgs {
     const uint64_t* cand;
     const int* counts;
@@ -563,27 +714,53 @@ __global__ void __launch_bounds__(MNT) merge_rerank_kernel(const MergeArgs p) {
     }
     __syncthreads();
 
+    // The query's slice buffers as one flattened stream (offsets in shared memory after the
+    // sort space), so a chunk of MNT keys spans many short buffers: ceil(total / MNT) rounds of
+    // barriers instead of at least one per slice.
+    int* off = reinterpret_cast<int*>(sb + p.sort_n);
+    for (int s = tid; s < p.slices; s += MNT) {
+        off[s + 1] = p.counts[static_cast<long long>(q) * p.slices + s];
+    }
+    if (tid == 0) {
+        off[0] = 0;
+    }
+    __syncthreads();
+    if (tid == 0) {
+        for (int s = 0; s < p.slices; ++s) {
+            off[s + 1] += off[s];
+        }
+    }
+    __syncthreads();
+    const int total = off[p.slices];
     const int room = p.sort_n - MNT;
-    for (int s = 0; s < p.slices; ++s) {
-        const long long slot = static_cast<long long>(q) * p.slices + s;
-        const int c = p.counts[slot];
-        const uint64_t* src = p.cand + slot * p.cap;
-        for (int base = 0; base < c; base += MNT) {
-            const int i = base + tid;
-            if (i < c) {
-                const uint64_t key = src[i];
-                if (static_cast<uint32_t>(key >> 32) < thr_m) {
-                    const int pos = atomicAdd(&cnt_m, 1);
-                    sb[pos] = key;
+    for (int base = 0; base < total; base += MNT) {
+        const int i = base + tid;
+        if (i < total) {
+            // The slice holding flattened index i: the largest s with off[s] <= i (empty slices
+            // share their offset with the next one, which is then the one picked).
+            int lo = 0;
+            int hi = p.slices - 1;
+            while (lo < hi) {
+                const int mid = (lo + hi + 1) >> 1;
+                if (off[mid] <= i) {
+                    lo = mid;
+                } else {
+                    hi = mid - 1;
                 }
             }
-            __syncthreads();
-            const int held = cnt_m;
-            __syncthreads();
-            if (held > room) {
-                compact_shared(sb, held, p.k, window, p.limit, tid, &scratch_m, &cnt_m, &thr_m,
-                               &ovf_m);
+            const long long slot = static_cast<long long>(q) * p.slices + lo;
+            const uint64_t key = p.cand[slot * p.cap + (i - off[lo])];
+            if (static_cast<uint32_t>(key >> 32) < thr_m) {
+                const int pos = atomicAdd(&cnt_m, 1);
+                sb[pos] = key;
             }
+        }
+        __syncthreads();
+        const int held = cnt_m;
+        __syncthreads();
+        if (held > room) {
+            compact_shared(sb, held, p.k, window, p.limit, tid, &scratch_m, &cnt_m, &thr_m,
+                           &ovf_m);
         }
     }
     __syncthreads();
@@ -640,7 +817,8 @@ __global__ void __launch_bounds__(MNT) merge_rerank_kernel(const MergeArgs p) {
 
 }  // namespace
 
-SearchPlan make_plan(int sm_count, size_t smem_optin, int nq, long long n, int dp, int k) {
+SearchPlan make_plan(int sm_count, size_t smem_optin, int nq, long long n, int dp, int k,
+                     bool allow_small_q) {
     SearchPlan p;
     p.nq = nq;
     p.k = k;
@@ -677,7 +855,21 @@ SearchPlan make_plan(int sm_count, size_t smem_optin, int nq, long long n, int d
     }
     p.merge_sort = next_pow2(p.limit + MNT);
     p.fused_smem = stage_bytes + static_cast<size_t>(p.sort_space) * sizeof(uint64_t);
-    p.merge_smem = static_cast<size_t>(p.merge_sort) * sizeof(uint64_t);
+    if (allow_small_q && nq >= 1 && nq <= kSmallQMax && p.warp_select &&
+        static_cast<long long>(nq) * dp <= kSmallQSmemFloats) {
+        // Bandwidth-bound: two blocks per SM (registers allow 2-4), the database split evenly.
+        p.small_q = true;
+        p.sq_qmax = nq <= 1 ? 1 : nq <= 4 ? 4 : 16;
+        p.sq_rows = (kSmallQThreads / 32) * (p.sq_qmax == 16 ? 4 : 8);
+        p.query_tiles = 1;
+        const long long iters = (n + p.sq_rows - 1) / p.sq_rows;
+        const long long want = std::min<long long>(iters, 2LL * std::max(1, sm_count));
+        p.tiles_per_slice = static_cast<int>((iters + want - 1) / want);
+        p.slices = static_cast<int>((iters + p.tiles_per_slice - 1) / p.tiles_per_slice);
+        p.fused_smem = static_cast<size_t>(nq) * dp * sizeof(float);
+    }
+    p.merge_smem = static_cast<size_t>(p.merge_sort) * sizeof(uint64_t) +
+                   static_cast<size_t>(p.slices + 1) * sizeof(int);
     return p;
 }
 
@@ -721,7 +913,8 @@ cudaError_t launch_search(const SearchPlan& plan, int mode, const float* queries
     if (plan.nq == 0) {
         return cudaSuccess;
     }
-    PrepArgs pa{queries, plan.nq, plan.dp, mode, max_norm2, buf.qn, buf.window};
+    PrepArgs pa{queries, plan.nq, plan.dp, plan.small_q ? kPrepSimt : mode, max_norm2, buf.qn,
+                buf.window};
     const int prep_threads = 256;
     const long long prep_blocks = (static_cast<long long>(plan.nq) * 32 + prep_threads - 1) / prep_threads;
     prep_queries_kernel<<<static_cast<unsigned>(prep_blocks), prep_threads, 0, stream>>>(pa);
@@ -735,14 +928,21 @@ cudaError_t launch_search(const SearchPlan& plan, int mode, const float* queries
                  plan.cap,   plan.tiles_per_slice, plan.slices, plan.warp_select ? 1 : 0,
                  plan.sort_seg, plan.seg_shift, plan.sort_space, buf.cand,  buf.counts,
                  buf.flags};
-    auto kernel = mode == 1 ? fused_knn_kernel<true> : fused_knn_kernel<false>;
-    e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                             static_cast<int>(plan.fused_smem));
-    if (e != cudaSuccess) {
-        return e;
+    if (plan.small_q) {
+        auto kernel = plan.sq_qmax == 1   ? smallq_knn_kernel<1, 8>
+                      : plan.sq_qmax == 4 ? smallq_knn_kernel<4, 8>
+                                          : smallq_knn_kernel<16, 4>;
+        kernel<<<plan.slices, kSmallQThreads, plan.fused_smem, stream>>>(fa);
+    } else {
+        auto kernel = mode == 1 ? fused_knn_kernel<true> : fused_knn_kernel<false>;
+        e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                 static_cast<int>(plan.fused_smem));
+        if (e != cudaSuccess) {
+            return e;
+        }
+        dim3 grid(plan.query_tiles, plan.slices);
+        kernel<<<grid, NT, plan.fused_smem, stream>>>(fa);
     }
-    dim3 grid(plan.query_tiles, plan.slices);
-    kernel<<<grid, NT, plan.fused_smem, stream>>>(fa);
     e = cudaGetLastError();
     if (e != cudaSuccess) {
         return e;

@@ -15,6 +15,13 @@ constexpr int kFusedThreads = 256;
 constexpr int kMergeThreads = 256;
 constexpr int kWarpSelectMaxK = 32;  // k up to this trims candidate buffers one warp per row
 
+// Small-batch path (NOTES.md, "Small Q"): nq <= kSmallQMax and k <= kWarpSelectMaxK, queries
+// held in shared memory (nq * dp floats <= kSmallQSmemFloats), fp32 SIMT distances streamed over
+// the database split across every SM. Selectable off (MMFUSE_FLAG_FUSED_ONLY) for comparisons.
+constexpr int kSmallQMax = 16;
+constexpr int kSmallQThreads = 256;
+constexpr int kSmallQSmemFloats = 12 * 1024;   // 48 KB: no opt-in needed
+
 // Sizes of one search launch, derived from (device, nq, n, k).
 struct SearchPlan {
     int nq = 0;
@@ -27,6 +34,9 @@ struct SearchPlan {
     int limit = 0;           // most candidates a (query, slice) keeps after a compaction
     int cap = 0;             // candidate buffer length per (query, slice) = limit + kBlockRows
     bool warp_select = false;  // trim with one warp per row (small k) instead of block sorts
+    bool small_q = false;    // SIMT small-batch kernel instead of the tensor-core tiles
+    int sq_qmax = 0;         // small_q: query capacity of the kernel instance (1, 4 or 16)
+    int sq_rows = 0;         // small_q: database rows per block iteration
     int sort_seg = 0;        // power of two >= cap: one row's segment in the block sort
     int seg_shift = 0;       // log2(sort_seg)
     int sort_space = 0;      // keys of shared sort space for the block path (rows per pass * seg)
@@ -40,7 +50,9 @@ struct SearchPlan {
 size_t required_smem_per_block();
 
 // smem_optin: the device's opt-in shared memory per block (sizes the block-path sort space).
-SearchPlan make_plan(int sm_count, size_t smem_optin, int nq, long long n, int dp, int k);
+// allow_small_q = false forces the tensor-core path (benchmarks time both).
+SearchPlan make_plan(int sm_count, size_t smem_optin, int nq, long long n, int dp, int k,
+                     bool allow_small_q = true);
 
 // Device scratch for one search launch, carved from a single allocation.
 struct SearchBuffers {
@@ -54,7 +66,7 @@ struct SearchBuffers {
 size_t search_scratch_bytes(const SearchPlan& plan);
 SearchBuffers carve_search_buffers(const SearchPlan& plan, void* base);
 
-// mode: 0 = TF32, 1 = 3xTF32 (see mmfuse_knn.h)
+// mode: 0 = TF32, 1 = 3xTF32 (see mmfuse_knn.h); a small_q plan runs fp32 SIMT for both.
 cudaError_t launch_search(const SearchPlan& plan, int mode, const float* queries,
                           const float* x, const float* xn, const float* max_norm2,
                           const SearchBuffers& buf, int* ids, float* dists, cudaStream_t stream);

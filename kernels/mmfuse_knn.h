@@ -42,6 +42,13 @@ extern "C" {
 /** TF32 first; if any query's candidate window overflowed, redo the batch in 3xTF32. Default. */
 #define MMFUSE_MODE_AUTO 2
 
+/**
+ * mmfuse_knn_time_search only: OR-ed into mode, forces the tensor-core path even where the
+ * small-batch path (nq <= 16, k <= 32: fp32 SIMT streaming, see bench/gpu/NOTES.md) would run,
+ * so that a benchmark can time both.
+ */
+#define MMFUSE_FLAG_FUSED_ONLY 16
+
 typedef struct mmfuse_knn_index mmfuse_knn_index;
 
 /** Message for the last failed call on this thread ("" if none). */
@@ -119,10 +126,13 @@ int mmfuse_knn_distances(mmfuse_knn_index* index, const float* host_queries, int
 int mmfuse_pairwise_sqdist(const float* queries, int nq, const float* x, long long n, int dim,
                            float* out, void* stream);
 
+/** *small_q = 1 if a search of nq queries and this k takes the small-batch path, else 0. */
+int mmfuse_knn_uses_small_q(const mmfuse_knn_index* index, int nq, int k, int* small_q);
+
 /**
  * Benchmark helper: uploads the host queries once, then times iters calls of the device search
  * (after warmup untimed calls) with CUDA events; ms_out receives iters per-call times in
- * milliseconds.
+ * milliseconds. mode may carry MMFUSE_FLAG_FUSED_ONLY.
  */
 int mmfuse_knn_time_search(mmfuse_knn_index* index, const float* host_queries, int nq, int k,
                            int mode, int warmup, int iters, float* ms_out);

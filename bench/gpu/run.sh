@@ -50,7 +50,9 @@ rc=$?
 tail -25 "$OUT/contract.log"
 echo "contract tests exit code: $rc"
 [[ $rc -eq 0 ]] || status=1
-if grep -qE "\[ +[1-9][0-9]* tests aborted" "$OUT/contract.log"; then
+# The one test that expects NO device aborts on a GPU machine ("a CUDA device is present"); any
+# "no usable CUDA device" abort means the GPU tests did not really run.
+if grep -q "no usable CUDA device" "$OUT/contract.log"; then
   echo "contract tests were skipped (aborted by assumption): the JVM saw no usable CUDA device"
   status=1
 fi

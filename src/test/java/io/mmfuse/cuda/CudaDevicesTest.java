@@ -16,6 +16,9 @@ class CudaDevicesTest {
         assertThat(probe.names()).hasSize(probe.deviceCount());
         assertThat(probe.available()).isEqualTo(probe.deviceCount() > 0);
         assertThat(CudaKnn.isAvailable()).isEqualTo(probe.available());
+        for (String name : probe.names()) {
+            assertThat(name).as("device name").doesNotContain("\u0000").matches("[\\P{Cntrl}]+");
+        }
         if (probe.available()) {
             assertThat(probe.reason()).isEmpty();
         } else {
@@ -33,6 +36,22 @@ class CudaDevicesTest {
                 .isInstanceOf(NoCudaDeviceException.class)
                 .isInstanceOf(io.mmfuse.NativeBackendException.class)
                 .hasMessageStartingWith("no CUDA device");
+    }
+
+    @Test
+    void deviceNameStopsAtTheFirstNul() {
+        byte[] raw = new byte[32];
+        java.util.Arrays.fill(raw, (byte) 0x7f);
+        byte[] name = "NVIDIA H100".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        System.arraycopy(name, 0, raw, 0, name.length);
+        raw[name.length] = 0;
+        try (org.bytedeco.javacpp.BytePointer buffer = new org.bytedeco.javacpp.BytePointer(raw)) {
+            assertThat(CudaDevices.untilNul(buffer, raw.length)).isEqualTo("NVIDIA H100");
+        }
+        byte[] full = "abcd".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        try (org.bytedeco.javacpp.BytePointer buffer = new org.bytedeco.javacpp.BytePointer(full)) {
+            assertThat(CudaDevices.untilNul(buffer, full.length)).isEqualTo("abcd");
+        }
     }
 
     @Test

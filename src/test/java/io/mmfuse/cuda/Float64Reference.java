@@ -51,48 +51,60 @@ final class Float64Reference {
     }
 
     /**
-     * Mismatches of got against the reference for the listed queries (empty = pass): same rule as
-     * VectorIndexContract, plus sortedness with ties by id and unique ids.
+     * Mismatches of got against the reference for the listed queries (empty = pass), by the
+     * contract's rule (same top-k set except for distances that tie within 1e-5 relative):
+     * (a) per rank, the returned id's float64 distance is within tol of the reference distance at
+     * that rank, and the reported distance is its float32 value; (b) ids distinct and in range;
+     * (c) every reference id below kth - tol is returned; (d) reported distances sorted, equal
+     * reported distances by lower id (the kernels order by the (float32 distance, id) key).
      */
     static List<String> compare(FloatMatrix db, FloatMatrix queries, int k, TopK got, int[] queryIds) {
         List<String> errors = java.util.Collections.synchronizedList(new ArrayList<>());
         IntStream.of(queryIds).parallel().forEach(q -> {
-            float[] qv = queries.row(q);
-            double[] refDist = new double[k];
-            long[] ref = topK(db, qv, k, refDist);
-            double kth = refDist[k - 1];
-            java.util.Set<Integer> seen = new java.util.HashSet<>();
-            for (int r = 0; r < k; r++) {
-                int id = got.id(q, r);
-                if (id < 0 || id >= db.rows() || !seen.add(id)) {
-                    errors.add("query " + q + " rank " + r + ": bad or repeated id " + id);
-                    return;
-                }
-                double exact = distance(db, id, qv);
-                double tol = 1e-5 * Math.max(1.0, Math.abs(refDist[r])) + 1e-4;
-                if (Math.abs(exact - refDist[r]) > tol) {
-                    errors.add(String.format("query %d rank %d: id %d at %.9g, reference id %d at %.9g", q, r, id,
-                            exact, ref[r], refDist[r]));
-                    return;
-                }
-                if (Math.abs(got.distance(q, r) - exact) > 1e-5 * Math.max(1.0, exact) + 1e-6) {
-                    errors.add(String.format("query %d rank %d: reported %.9g, exact %.9g", q, r,
-                            got.distance(q, r), exact));
-                    return;
-                }
-                if (Math.abs(refDist[r] - kth) > tol && exact < kth - tol && id != ref[r]) {
-                    errors.add("query " + q + " rank " + r + ": id " + id + ", reference " + ref[r]);
-                    return;
-                }
-                if (r > 0) {
-                    float prev = got.distance(q, r - 1);
-                    if (got.distance(q, r) < prev || (got.distance(q, r) == prev && id < got.id(q, r - 1))) {
-                        errors.add("query " + q + " rank " + r + ": not sorted by (distance, id)");
-                        return;
-                    }
-                }
+            String e = compareOne(db, queries.row(q), q, k, got);
+            if (e != null) {
+                errors.add(e);
             }
         });
         return errors;
+    }
+
+    static double tolerance(double distance) {
+        return 1e-5 * Math.max(1.0, Math.abs(distance)) + 1e-4;
+    }
+
+    private static String compareOne(FloatMatrix db, float[] qv, int q, int k, TopK got) {
+        double[] refDist = new double[k];
+        long[] ref = topK(db, qv, k, refDist);
+        double kth = refDist[k - 1];
+        java.util.Set<Integer> seen = new java.util.HashSet<>();
+        for (int r = 0; r < k; r++) {
+            int id = got.id(q, r);
+            if (id < 0 || id >= db.rows() || !seen.add(id)) {
+                return "query " + q + " rank " + r + ": bad or repeated id " + id;
+            }
+            double exact = distance(db, id, qv);
+            if (Math.abs(exact - refDist[r]) > tolerance(refDist[r])) {
+                return String.format("query %d rank %d: id %d at %.9g, reference id %d at %.9g", q, r, id,
+                        exact, ref[r], refDist[r]);
+            }
+            if (Math.abs(got.distance(q, r) - exact) > 1e-5 * Math.max(1.0, exact) + 1e-6) {
+                return String.format("query %d rank %d: reported %.9g, exact %.9g", q, r, got.distance(q, r), exact);
+            }
+            if (r > 0) {
+                float prev = got.distance(q, r - 1);
+                if (got.distance(q, r) < prev || (got.distance(q, r) == prev && id < got.id(q, r - 1))) {
+                    return "query " + q + " rank " + r + ": not sorted by (distance, id)";
+                }
+            }
+        }
+        double kthTol = tolerance(kth);
+        for (int r = 0; r < k && refDist[r] < kth - kthTol; r++) {
+            if (!seen.contains((int) ref[r])) {
+                return String.format("query %d: reference id %d (rank %d, %.9g, k-th %.9g) missing", q, ref[r], r,
+                        refDist[r], kth);
+            }
+        }
+        return null;
     }
 }

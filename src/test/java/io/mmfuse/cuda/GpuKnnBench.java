@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.PointerScope;
 
 /**
@@ -109,6 +110,10 @@ public final class GpuKnnBench {
                 new Case("multi-tile 3xtf32", 250_007, 100, 300, 10, CudaKnn.Mode.THREE_X_TF32, 20),
                 new Case("k=100 d=31", 120_001, 31, 40, 100, CudaKnn.Mode.AUTO, 20),
                 new Case("identical rows", 70_001, 4, 2, 64, CudaKnn.Mode.AUTO, -1),
+                new Case("small-Q Q=3 k=10", 250_007, 100, 3, 10, CudaKnn.Mode.TF32, 20),
+                new Case("small-Q Q=16 k=32 dups", 100_003, 257, 16, 32, CudaKnn.Mode.AUTO, 20),
+                new Case("small-Q Q=1 k=1", 1_000_003, 64, 1, 1, CudaKnn.Mode.AUTO, 20),
+                new Case("small-Q identical", 70_001, 4, 1, 32, CudaKnn.Mode.AUTO, -1),
                 new Case("k=2000 full rows", 30_011, 17, 3, 2000, CudaKnn.Mode.AUTO, 5)));
         if (!quick) {
             cases.add(new Case("N=1e6 d=256 k=10", 1_000_000, 256, 8, 10, CudaKnn.Mode.AUTO, 50));
@@ -151,8 +156,9 @@ public final class GpuKnnBench {
                     ok ? "PASS" : "FAIL", c.name(), c.n(), c.d(), c.q(), c.k(), c.mode(), sec,
                     ok ? "" : errors.get(0));
             json.add(String.format(Locale.ROOT,
-                    "{\"case\": %s, \"n\": %d, \"d\": %d, \"q\": %d, \"k\": %d, \"mode\": \"%s\", \"pass\": %b, \"detail\": %s}",
-                    quote(c.name()), c.n(), c.d(), c.q(), c.k(), c.mode(), ok, quote(ok ? "" : errors.get(0))));
+                    "{\"case\": %s, \"n\": %d, \"d\": %d, \"q\": %d, \"k\": %d, \"mode\": %s, \"pass\": %b, \"detail\": %s}",
+                    quote(c.name()), c.n(), c.d(), c.q(), c.k(), quote(c.mode().toString()), ok,
+                    quote(ok ? "" : errors.get(0))));
         }
         return failures;
     }
@@ -168,25 +174,33 @@ public final class GpuKnnBench {
             long t0 = System.nanoTime();
             index.add(db);
             System.out.printf(Locale.ROOT, "upload %d x %d: %.2f s%n", n, d, (System.nanoTime() - t0) / 1e9);
-            int[][] configs = {{1, 10}, {16, 10}, {256, 10}, {1024, 10}, {1024, 100}, {1024, 1024}};
-            System.out.printf(Locale.ROOT, "%-6s %-6s %-7s %12s %12s %12s%n", "Q", "k", "mode", "kernel_ms", "java_ms",
-                    "kernel_TFLOPs");
+            int[][] configs = {{1, 10}, {4, 10}, {16, 10}, {256, 10}, {1024, 10}, {1024, 100}, {1024, 1024}};
+            System.out.printf(Locale.ROOT, "%-6s %-6s %-7s %-7s %12s %12s %12s%n", "Q", "k", "mode", "variant",
+                    "kernel_ms", "java_ms", "kernel_TFLOPs");
             for (int[] cfg : configs) {
+                boolean smallQ = usesSmallQ(index, cfg[0], cfg[1]);
                 for (CudaKnn.Mode mode : List.of(CudaKnn.Mode.TF32, CudaKnn.Mode.THREE_X_TF32)) {
-                    if (mode == CudaKnn.Mode.THREE_X_TF32 && cfg[1] != 10) {
-                        continue;
+                    if (mode == CudaKnn.Mode.THREE_X_TF32 && (cfg[1] != 10 || smallQ)) {
+                        continue;   // the small-Q path is fp32 for every mode
                     }
                     FloatMatrix q = queries.slice(0, cfg[0]);
-                    double kernel = kernelMedianMs(index, q, cfg[1], mode);
-                    double whole = wholeCallMedianMs(d, db, q, cfg[1], mode, index);
-                    double tflops = 2.0 * cfg[0] * (double) n * d / (kernel * 1e-3) / 1e12;
-                    System.out.printf(Locale.ROOT, "%-6d %-6d %-7s %12.3f %12.3f %12.1f%n", cfg[0], cfg[1],
-                            mode == CudaKnn.Mode.TF32 ? "tf32" : "3xtf32", kernel, whole, tflops);
-                    json.add(String.format(Locale.ROOT,
-                            "{\"n\": %d, \"d\": %d, \"q\": %d, \"k\": %d, \"mode\": \"%s\", \"kernel_ms\": %.4f, "
-                                    + "\"java_call_ms\": %s, \"kernel_tflops\": %.2f}",
-                            n, d, cfg[0], cfg[1], mode == CudaKnn.Mode.TF32 ? "tf32" : "3xtf32", kernel,
-                            Double.isNaN(whole) ? "null" : String.format(Locale.ROOT, "%.4f", whole), tflops));
+                    // Default path (what CudaKnn runs), then, where that is the small-Q kernel, the
+                    // tensor-core path forced, for the side-by-side comparison.
+                    for (boolean forceFused : smallQ ? new boolean[] {false, true} : new boolean[] {false}) {
+                        String variant = smallQ && !forceFused ? "smallq" : "fused";
+                        String modeName = mode == CudaKnn.Mode.TF32 ? "tf32" : "3xtf32";
+                        int code = mode.code | (forceFused ? KnnNativeCodes.FLAG_FUSED_ONLY : 0);
+                        double kernel = kernelMedianMs(index, q, cfg[1], code);
+                        double whole = forceFused ? Double.NaN : wholeCallMedianMs(q, cfg[1], mode, index);
+                        double tflops = 2.0 * cfg[0] * (double) n * d / (kernel * 1e-3) / 1e12;
+                        System.out.printf(Locale.ROOT, "%-6d %-6d %-7s %-7s %12.3f %12.3f %12.1f%n", cfg[0], cfg[1],
+                                modeName, variant, kernel, whole, tflops);
+                        json.add(String.format(Locale.ROOT,
+                                "{\"n\": %d, \"d\": %d, \"q\": %d, \"k\": %d, \"mode\": %s, \"variant\": %s, "
+                                        + "\"kernel_ms\": %s, \"java_call_ms\": %s, \"kernel_tflops\": %s}",
+                                n, d, cfg[0], cfg[1], quote(modeName), quote(variant), number(kernel, 4),
+                                number(whole, 4), number(tflops, 2)));
+                    }
                 }
             }
             // The timed configuration's answers, checked on a few queries.
@@ -199,11 +213,18 @@ public final class GpuKnnBench {
         return failures;
     }
 
-    static double kernelMedianMs(CudaKnn index, FloatMatrix q, int k, CudaKnn.Mode mode) {
+    static boolean usesSmallQ(CudaKnn index, int nq, int k) {
+        try (IntPointer out = new IntPointer(1)) {
+            CudaKnn.check(KnnNative.mmfuse_knn_uses_small_q(index.handleForBench(), nq, k, out), "planning");
+            return out.get() != 0;
+        }
+    }
+
+    static double kernelMedianMs(CudaKnn index, FloatMatrix q, int k, int modeCode) {
         try (PointerScope scope = new PointerScope()) {
             FloatPointer staged = new FloatPointer(q.data());
             FloatPointer ms = new FloatPointer(ITERS);
-            CudaKnn.check(KnnNative.mmfuse_knn_time_search(index.handleForBench(), staged, q.rows(), k, mode.code,
+            CudaKnn.check(KnnNative.mmfuse_knn_time_search(index.handleForBench(), staged, q.rows(), k, modeCode,
                     WARMUP, ITERS, ms), "timing the kernels");
             float[] t = new float[ITERS];
             ms.get(t);
@@ -211,7 +232,7 @@ public final class GpuKnnBench {
         }
     }
 
-    static double wholeCallMedianMs(int d, FloatMatrix db, FloatMatrix q, int k, CudaKnn.Mode mode, CudaKnn shared) {
+    static double wholeCallMedianMs(FloatMatrix q, int k, CudaKnn.Mode mode, CudaKnn shared) {
         // The shared index runs AUTO; for a pinned mode time the same call path on that index only
         // when the modes agree (AUTO = TF32 unless a window overflows, which random data never does).
         if (mode != CudaKnn.Mode.TF32) {
@@ -235,7 +256,31 @@ public final class GpuKnnBench {
         return s[s.length / 2];
     }
 
+    /** A JSON string literal: quotes, backslashes and every control character escaped. */
     static String quote(String s) {
-        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+        StringBuilder b = new StringBuilder(s.length() + 2).append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                default -> {
+                    if (c < 0x20 || c == 0x7f || c == '\u2028' || c == '\u2029') {
+                        b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+                    } else {
+                        b.append(c);
+                    }
+                }
+            }
+        }
+        return b.append('"').toString();
+    }
+
+    /** A JSON number, or null for NaN and infinities (JSON has neither). */
+    static String number(double v, int decimals) {
+        return Double.isFinite(v) ? String.format(Locale.ROOT, "%." + decimals + "f", v) : "null";
     }
 }

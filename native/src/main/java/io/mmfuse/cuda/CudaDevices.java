@@ -91,8 +91,22 @@ public final class CudaDevices {
             if (status != KnnNativeCodes.OK) {
                 return "device " + device + " (" + KnnLibrary.lastError() + ")";
             }
-            return String.format("%s (sm_%d%d, %d SMs, %.1f GiB)", name.getString(), major.get(), minor.get(),
+            return String.format("%s (sm_%d%d, %d SMs, %.1f GiB)", untilNul(name, 256), major.get(), minor.get(),
                     sms.get(), mem.get() / (1024.0 * 1024 * 1024));
         }
+    }
+
+    /**
+     * The C string in a fixed-size buffer. BytePointer.getString() would read the whole capacity
+     * (the bytes after the NUL are garbage), so this stops at the first NUL.
+     */
+    static String untilNul(BytePointer buffer, int capacity) {
+        byte[] bytes = new byte[capacity];
+        buffer.position(0).get(bytes);
+        int end = 0;
+        while (end < capacity && bytes[end] != 0) {
+            end++;
+        }
+        return new String(bytes, 0, end, java.nio.charset.StandardCharsets.UTF_8);
     }
 }

@@ -76,6 +76,8 @@ public final class KnnNative {
     public static native int mmfuse_knn_distances(KnnIndex index, FloatPointer hostQueries, int nq,
             FloatPointer hostOut);
 
+    public static native int mmfuse_knn_uses_small_q(KnnIndex index, int nq, int k, IntPointer smallQ);
+
     public static native int mmfuse_knn_time_search(KnnIndex index, FloatPointer hostQueries, int nq, int k,
             int mode, int warmup, int iters, FloatPointer msOut);
 }

@@ -19,6 +19,8 @@ final class KnnNativeCodes {
     static final int MODE_TF32 = 0;
     static final int MODE_3XTF32 = 1;
     static final int MODE_AUTO = 2;
+    /** MMFUSE_FLAG_FUSED_ONLY: OR-ed into a timing call's mode, forces the tensor-core path. */
+    static final int FLAG_FUSED_ONLY = 16;
 
     private KnnNativeCodes() {}
 }
