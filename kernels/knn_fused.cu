@@ -855,7 +855,7 @@ SearchPlan make_plan(int sm_count, size_t smem_optin, int nq, long long n, int d
     }
     p.merge_sort = next_pow2(p.limit + MNT);
     p.fused_smem = stage_bytes + static_cast<size_t>(p.sort_space) * sizeof(uint64_t);
-    if (allow_small_q && nq >= 1 && nq <= kSmallQMax && p.warp_select &&
+    if (allow_small_q && nq >= 1 && nq <= kSmallQAutoMax && p.warp_select &&
         static_cast<long long>(nq) * dp <= kSmallQSmemFloats) {
         // Bandwidth-bound: two blocks per SM (registers allow 2-4), the database split evenly.
         p.small_q = true;

@@ -19,6 +19,10 @@ constexpr int kWarpSelectMaxK = 32;  // k up to this trims candidate buffers one
 // held in shared memory (nq * dp floats <= kSmallQSmemFloats), fp32 SIMT distances streamed over
 // the database split across every SM. Selectable off (MMFUSE_FLAG_FUSED_ONLY) for comparisons.
 constexpr int kSmallQMax = 16;
+// Automatic choice of the small-batch path. Measured on H100 (bench/results/gpu-2026-11-26-h100):
+// Q=1 0.42 vs 0.93 ms and Q=4 0.59 vs 0.96 ms favour it, Q=16 2.16 vs 1.00 ms favours the fused
+// tensor-core path, so only batches of up to 4 queries take it.
+constexpr int kSmallQAutoMax = 4;
 constexpr int kSmallQThreads = 256;
 constexpr int kSmallQSmemFloats = 12 * 1024;   // 48 KB: no opt-in needed
 
