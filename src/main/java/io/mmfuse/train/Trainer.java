@@ -74,6 +74,7 @@ public final class Trainer {
         }
         long start = System.nanoTime();
         NativeThreads.intraOp(config.threads());
+        NativeThreads.blasThreads(1);
         torch.manual_seed(config.seed());
         Random rng = new Random(config.seed());
         if (mc.tfidfWeighting()) {
