@@ -13,9 +13,11 @@ import java.time.Duration;
  *     only (not to biases, norm parameters or the temperature)
  * @param seed seeds LibTorch's generator (initialisation, dropout) and the Java RNG (shuffling,
  *     augmentation); same seed + same thread count = same run on the CPU
- * @param timeBudget stop after this much wall time (checked after every step), null = no limit
+ * @param timeBudget stop after this much wall time (checked after every step; the partial
+ *     epoch is still validated), null = no limit
  * @param augment random horizontal flips and shifts of up to S/16 pixels (edge-replicated)
- * @param threads LibTorch intra-op threads
+ * @param threads LibTorch intra-op threads (the trainer also pins OpenBLAS to one thread, see
+ *     {@link io.mmfuse.model.NativeThreads#blasThreads})
  * @param validateEveryEpoch evaluate on the validation data after every epoch (else only after
  *     the last); the best epoch by mean recall is kept
  */

@@ -36,7 +36,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Resuming: pass a model loaded with {@link Checkpoint#load}; training continues from its
  * weights. The optimizer state (Adam moments) is not checkpointed and restarts from zero, which
- * costs a few hundred steps of slightly noisier updates.
+ * costs a few hundred steps of slightly noisier updates. With TF-IDF weighting the IDF table is
+ * recomputed from the training data passed to each call.
+ *
+ * <p>Seeding: {@code torch.manual_seed(seed)} and a {@code java.util.Random(seed)} at the start of
+ * every call, so the same model, data, config and thread count give the same run on the CPU.
  */
 public final class Trainer {
     private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
@@ -74,6 +78,7 @@ public final class Trainer {
         }
         long start = System.nanoTime();
         NativeThreads.intraOp(config.threads());
+        NativeThreads.blasThreads(1);
         torch.manual_seed(config.seed());
         Random rng = new Random(config.seed());
         if (mc.tfidfWeighting()) {
