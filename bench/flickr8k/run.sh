@@ -2,15 +2,16 @@
 # Flickr8k retrieval benchmark: trains from scratch on the 6,000 training images, evaluates on the
 # 1,000 test images, and writes bench/results/flickr8k-<date>-<host>.md.
 #
-#   bench/flickr8k/run.sh [main-minutes] [ablation-minutes]      (defaults: 45 and 0)
+#   bench/flickr8k/run.sh [main-minutes] [seed-minutes] [ablation-minutes]   (defaults: 45 45 0)
 #
 # Main runs: the default objective (contrastive) and the founding design's `seed` objective, same
-# budget, same data, same seed. Ablations (only if ablation-minutes > 0, contrastive each): text
-# encoder BOW vs TOKENS at 64 px, and 64 vs 96 px input.
+# data, same seed. Ablations (only if ablation-minutes > 0, contrastive each, same budget each):
+# text encoder BOW vs TOKENS at 64 px, and 64 vs 96 px input.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 main_min="${1:-45}"
-abl_min="${2:-0}"
+seed_min="${2:-$main_min}"
+abl_min="${3:-0}"
 data="${FLICKR8K:-../shared/data/flickr8k}"
 stamp="$(date -u +%Y-%m-%d)"
 host="$(hostname -s)"
@@ -28,14 +29,14 @@ train() {  # name, extra args...
 }
 
 names=()
+train contrastive --minutes "$main_min"; names+=(contrastive)
+train seed --minutes "$seed_min" --objective seed; names+=(seed)
 if [[ "$abl_min" != 0 ]]; then
   train abl-bow-64 --minutes "$abl_min" --text-encoder bow --image-size 64; names+=(abl-bow-64)
   train abl-tokens-64 --minutes "$abl_min" --text-encoder tokens --image-size 64; names+=(abl-tokens-64)
   train abl-bow-96 --minutes "$abl_min" --text-encoder bow --image-size 96; names+=(abl-bow-96)
 fi
-train contrastive --minutes "$main_min"; names+=(contrastive)
-train seed --minutes "$main_min" --objective seed; names+=(seed)
 
 out="bench/results/flickr8k-$stamp-$host.md"
-python3 bench/flickr8k/report.py "$runs" "$out" "bench/flickr8k/run.sh $main_min $abl_min" "${names[@]}"
+python3 bench/flickr8k/report.py "$runs" "$out" "bench/flickr8k/run.sh $main_min $seed_min $abl_min" "${names[@]}"
 echo "wrote $out"
