@@ -295,7 +295,7 @@ int take_variant_flags(int* mode, int* variant) {
 // One chunk on device memory: queries already padded to dp.
 int run_chunk(mmfuse_knn_index* ix, Scratch* s, const float* dq, int nq, int k, int mode, int* dids,
               float* ddists, int* dflags, cudaStream_t stream, bool allow_small_q = true,
-              int fused_variant = mmfuse::kDefaultFusedVariant) {
+              int fused_variant = mmfuse::kFusedDefault) {
     const mmfuse::SearchPlan plan = mmfuse::make_plan(ix->sm_count, ix->smem_optin, nq, ix->n,
                                                       ix->dp, k, allow_small_q, fused_variant);
     MMFUSE_CHECK(s->search.ensure(mmfuse::search_scratch_bytes(plan), "allocating search scratch"));
@@ -635,7 +635,7 @@ int mmfuse_knn_search(mmfuse_knn_index* ix, const float* host_queries, int nq, i
                       int* host_ids, float* host_dists, int* inexact) {
     return guarded([&]() -> int {
         MMFUSE_CHECK(check_search_args(ix, nq, k));
-        int fused_variant = mmfuse::kDefaultFusedVariant;
+        int fused_variant = mmfuse::kFusedDefault;
         MMFUSE_CHECK(take_variant_flags(&mode, &fused_variant));
         if (mode < MMFUSE_MODE_TF32 || mode > MMFUSE_MODE_AUTO) {
             return fail(MMFUSE_ERR_INVALID_ARGUMENT, "unknown mode " + std::to_string(mode));
@@ -773,7 +773,7 @@ int mmfuse_knn_time_search(mmfuse_knn_index* ix, const float* host_queries, int 
         }
         const bool allow_small_q = (mode & MMFUSE_FLAG_FUSED_ONLY) == 0;
         mode &= ~MMFUSE_FLAG_FUSED_ONLY;
-        int fused_variant = mmfuse::kDefaultFusedVariant;
+        int fused_variant = mmfuse::kFusedDefault;
         MMFUSE_CHECK(take_variant_flags(&mode, &fused_variant));
         const int run_mode = mode == MMFUSE_MODE_3XTF32 ? MMFUSE_MODE_3XTF32 : MMFUSE_MODE_TF32;
         MMFUSE_CHECK(use_device(ix->device));

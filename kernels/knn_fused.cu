@@ -27,10 +27,10 @@ constexpr int WM = 64;
 constexpr int MT = WM / 16;   // m16 tiles per warp
 constexpr int MNT = kMergeThreads;
 
-// Tile shapes of the fused kernel (NOTES.md, "Changes after visit 2"). Both have 8 warps as
+// Tile shapes of the fused kernel (NOTES.md, "Two blocks per SM"). Both have 8 warps as
 // 2 (queries) x 4 (rows) and 128 queries per block.
 //  - Legacy: 128 x 256 block tile, 64 x 64 warp tiles (232 registers), one block per SM.
-//  - TwoCta: 128 x 128 block tile, 64 x 32 warp tiles (<= 128 registers) and 82 KB of stages,
+//  - TwoCta: 128 x 128 block tile, 64 x 32 warp tiles (<= 128 registers) and 80 KB of stages,
 //    so two blocks (16 warps) share an SM and one block's barriers and shared-memory waits are
 //    hidden by the other's MMAs.
 struct LegacyTile {
@@ -876,6 +876,10 @@ __global__ void __launch_bounds__(MNT) merge_rerank_kernel(const MergeArgs p) {
 SearchPlan make_plan(int sm_count, size_t smem_optin, int nq, long long n, int dp, int k,
                      bool allow_small_q, int fused_variant) {
     SearchPlan p;
+    if (fused_variant == kFusedDefault) {
+        fused_variant = kDefaultFusedVariant == kFusedTwoCta && k <= kTwoCtaDefaultMaxK ? kFusedTwoCta
+                                                                                      : kFusedLegacy;
+    }
     p.fused_variant = fused_variant == kFusedTwoCta ? kFusedTwoCta : kFusedLegacy;
     const bool two = p.fused_variant == kFusedTwoCta;
     const int BN = two ? TileDims<TwoCtaTile>::BN : TileDims<LegacyTile>::BN;

@@ -26,12 +26,16 @@ constexpr int kSmallQAutoMax = 4;
 constexpr int kSmallQThreads = 256;
 constexpr int kSmallQSmemFloats = 12 * 1024;   // 48 KB: no opt-in needed
 
-// Tensor-core kernel variants (NOTES.md, "Changes after visit 2"): the 128 x 256 tile with one
+// Tensor-core kernel variants (NOTES.md, "Two blocks per SM"): the 128 x 256 tile with one
 // block per SM measured on visits 1-2, and 128 x 128 tiles with two blocks per SM. The default
 // stays the measured one until a visit times both (MMFUSE_FLAG_LEGACY_FUSED / _TWO_CTA_FUSED).
+constexpr int kFusedDefault = -1;   // resolved by make_plan from the two constants below
 constexpr int kFusedLegacy = 0;
 constexpr int kFusedTwoCta = 1;
 constexpr int kDefaultFusedVariant = kFusedLegacy;
+// With kDefaultFusedVariant = kFusedTwoCta: the largest k that takes it by default (e.g. 100 if
+// the visit shows it losing at k = 1024, where it runs one block per SM).
+constexpr int kTwoCtaDefaultMaxK = 1024;
 
 // Sizes of one search launch, derived from (device, nq, n, k).
 struct SearchPlan {
@@ -65,7 +69,7 @@ size_t required_smem_per_block();
 // smem_optin: the device's opt-in shared memory per block (sizes the block-path sort space).
 // allow_small_q = false forces the tensor-core path (benchmarks time both).
 SearchPlan make_plan(int sm_count, size_t smem_optin, int nq, long long n, int dp, int k,
-                     bool allow_small_q = true, int fused_variant = kDefaultFusedVariant);
+                     bool allow_small_q = true, int fused_variant = kFusedDefault);
 
 // Device scratch for one search launch, carved from a single allocation.
 struct SearchBuffers {
