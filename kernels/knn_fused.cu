@@ -85,6 +85,7 @@ struct PrepArgs {
     const float* max_norm2;
     float* qn;
     float* window;
+    float* qr;   // non-null: also write the queries rounded to TF32 (two-block TF32 kernel)
 };
 
 // One warp per query: norm, then W = 2 * eps(q) where eps bounds |approx - exact| for every
@@ -99,6 +100,12 @@ __global__ void prep_queries_kernel(const PrepArgs a) {
     float s = 0.f;
     for (int j = lane; j < a.dp; j += 32) {
         s = fmaf(row[j], row[j], s);
+    }
+    if (a.qr != nullptr) {
+        // The exact operand the tensor cores would get from cvt.rna (idempotent on these).
+        for (int j = lane; j < a.dp; j += 32) {
+            a.qr[w * a.dp + j] = __uint_as_float(to_tf32(row[j]));
+        }
     }
     s = warp_sum(s);
     if (lane == 0) {
@@ -136,6 +143,7 @@ __global__ void prep_queries_kernel(const PrepArgs a) {
 
 struct FusedArgs {
     const float* q;
+    const float* qa;   // A operand source: q, or q rounded to TF32 (two-block TF32 kernel)
     const float* qn;
     const float* window;
     const float* x;
@@ -378,6 +386,9 @@ __global__ void __launch_bounds__(NT, C::MIN_BLOCKS) fused_knn_kernel(const Fuse
     // Query norms: registers in the legacy kernel; shared memory in the two-block kernel, where
     // 8 more live registers across the main loop would spill.
     constexpr bool kQnInRegs = C::MIN_BLOCKS == 1;
+    // TF32 two-block kernel: p.qa holds the queries already rounded by prep_queries (exactly
+    // what cvt.rna gives), so the A fragments skip 16 of the 24 conversions per k-step.
+    constexpr bool kPreRoundedA = !SPLIT && C::MIN_BLOCKS == 2;
     float qn_r[MT][2];
 #pragma unroll
     for (int mi = 0; mi < MT; ++mi) {
@@ -414,7 +425,7 @@ __global__ void __launch_bounds__(NT, C::MIN_BLOCKS) fused_knn_kernel(const Fuse
             const int c4 = c % (BK / 4);
             const int col = col0 + c4 * 4;
             const bool v = (q0 + r < p.nq) && (col < p.dp);
-            const float* src = v ? p.q + static_cast<long long>(q0 + r) * p.dp + col : p.q;
+            const float* src = v ? p.qa + static_cast<long long>(q0 + r) * p.dp + col : p.qa;
             cp_async16(sq + r * LDS + c4 * 4, src, v);
         }
 #pragma unroll
@@ -466,7 +477,8 @@ __global__ void __launch_bounds__(NT, C::MIN_BLOCKS) fused_knn_kernel(const Fuse
                         if (SPLIT) {
                             split_tf32(f[r], a_hi[mi][r], a_lo[mi][r]);
                         } else {
-                            a_hi[mi][r] = to_tf32(f[r]);
+                            // Two-block kernel: the queries were rounded by prep_queries.
+                            a_hi[mi][r] = kPreRoundedA ? __float_as_uint(f[r]) : to_tf32(f[r]);
                         }
                     }
                 }
@@ -957,11 +969,18 @@ static size_t align256(size_t v) {
     return (v + 255) / 256 * 256;
 }
 
+// Two-block tensor-core plans keep a TF32-rounded copy of the queries (A operands without cvt).
+static size_t rounded_query_bytes(const SearchPlan& plan) {
+    return plan.fused_variant == kFusedTwoCta && !plan.small_q
+               ? align256(static_cast<size_t>(plan.nq) * plan.dp * sizeof(float))
+               : 0;
+}
+
 size_t search_scratch_bytes(const SearchPlan& plan) {
     const size_t nq = static_cast<size_t>(plan.nq);
     const size_t pairs = nq * static_cast<size_t>(plan.slices);
     return align256(nq * sizeof(float)) * 2 + align256(pairs * plan.cap * sizeof(uint64_t)) +
-           align256(pairs * sizeof(int)) + align256(nq * sizeof(int));
+           align256(pairs * sizeof(int)) + align256(nq * sizeof(int)) + rounded_query_bytes(plan);
 }
 
 SearchBuffers carve_search_buffers(const SearchPlan& plan, void* base) {
@@ -978,6 +997,8 @@ SearchBuffers carve_search_buffers(const SearchPlan& plan, void* base) {
     b.counts = reinterpret_cast<int*>(p);
     p += align256(pairs * sizeof(int));
     b.flags = reinterpret_cast<int*>(p);
+    p += align256(nq * sizeof(int));
+    b.qr = rounded_query_bytes(plan) > 0 ? reinterpret_cast<float*>(p) : nullptr;
     return b;
 }
 
@@ -987,8 +1008,13 @@ cudaError_t launch_search(const SearchPlan& plan, int mode, const float* queries
     if (plan.nq == 0) {
         return cudaSuccess;
     }
+    // TF32 two-block kernel: A operands pre-rounded once per search (3xTF32 splits the originals).
+    const bool pre_round = !plan.small_q && plan.fused_variant == kFusedTwoCta && mode == 0;
+    if (pre_round && buf.qr == nullptr) {
+        return cudaErrorInvalidValue;   // the kernel would feed unrounded operands
+    }
     PrepArgs pa{queries, plan.nq, plan.dp, plan.small_q ? kPrepSimt : mode, max_norm2, buf.qn,
-                buf.window};
+                buf.window, pre_round ? buf.qr : nullptr};
     const int prep_threads = 256;
     const long long prep_blocks = (static_cast<long long>(plan.nq) * 32 + prep_threads - 1) / prep_threads;
     prep_queries_kernel<<<static_cast<unsigned>(prep_blocks), prep_threads, 0, stream>>>(pa);
@@ -997,7 +1023,7 @@ cudaError_t launch_search(const SearchPlan& plan, int mode, const float* queries
         return e;
     }
 
-    FusedArgs fa{queries,    buf.qn,         buf.window,        x,           xn,
+    FusedArgs fa{queries,    pre_round ? buf.qr : queries, buf.qn,         buf.window,        x,           xn,
                  plan.nq,    plan.dp,        plan.n,            plan.k,      plan.limit,
                  plan.cap,   plan.tiles_per_slice, plan.slices, plan.warp_select ? 1 : 0,
                  plan.sort_seg, plan.seg_shift, plan.sort_space, buf.cand,  buf.counts,

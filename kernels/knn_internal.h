@@ -78,6 +78,7 @@ struct SearchBuffers {
     uint64_t* cand = nullptr;   // nq * slices * cap keys
     int* counts = nullptr;      // nq * slices
     int* flags = nullptr;       // nq overflow flags
+    float* qr = nullptr;        // two-block plans: nq * dp queries rounded to TF32 (else null)
 };
 
 size_t search_scratch_bytes(const SearchPlan& plan);
