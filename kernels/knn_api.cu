@@ -277,11 +277,27 @@ int check_search_args(const mmfuse_knn_index* ix, int nq, int k) {
     return MMFUSE_OK;
 }
 
+// Strips MMFUSE_FLAG_LEGACY_FUSED / _TWO_CTA_FUSED from *mode into *variant.
+int take_variant_flags(int* mode, int* variant) {
+    const int both = MMFUSE_FLAG_LEGACY_FUSED | MMFUSE_FLAG_TWO_CTA_FUSED;
+    if ((*mode & both) == both) {
+        return fail(MMFUSE_ERR_INVALID_ARGUMENT, "mode carries both fused-variant flags");
+    }
+    if (*mode & MMFUSE_FLAG_LEGACY_FUSED) {
+        *variant = mmfuse::kFusedLegacy;
+    } else if (*mode & MMFUSE_FLAG_TWO_CTA_FUSED) {
+        *variant = mmfuse::kFusedTwoCta;
+    }
+    *mode &= ~both;
+    return MMFUSE_OK;
+}
+
 // One chunk on device memory: queries already padded to dp.
 int run_chunk(mmfuse_knn_index* ix, Scratch* s, const float* dq, int nq, int k, int mode, int* dids,
-              float* ddists, int* dflags, cudaStream_t stream, bool allow_small_q = true) {
-    const mmfuse::SearchPlan plan =
-        mmfuse::make_plan(ix->sm_count, ix->smem_optin, nq, ix->n, ix->dp, k, allow_small_q);
+              float* ddists, int* dflags, cudaStream_t stream, bool allow_small_q = true,
+              int fused_variant = mmfuse::kFusedDefault) {
+    const mmfuse::SearchPlan plan = mmfuse::make_plan(ix->sm_count, ix->smem_optin, nq, ix->n,
+                                                      ix->dp, k, allow_small_q, fused_variant);
     MMFUSE_CHECK(s->search.ensure(mmfuse::search_scratch_bytes(plan), "allocating search scratch"));
     mmfuse::SearchBuffers buf = mmfuse::carve_search_buffers(plan, s->search.ptr);
     if (dflags != nullptr) {
@@ -619,6 +635,8 @@ int mmfuse_knn_search(mmfuse_knn_index* ix, const float* host_queries, int nq, i
                       int* host_ids, float* host_dists, int* inexact) {
     return guarded([&]() -> int {
         MMFUSE_CHECK(check_search_args(ix, nq, k));
+        int fused_variant = mmfuse::kFusedDefault;
+        MMFUSE_CHECK(take_variant_flags(&mode, &fused_variant));
         if (mode < MMFUSE_MODE_TF32 || mode > MMFUSE_MODE_AUTO) {
             return fail(MMFUSE_ERR_INVALID_ARGUMENT, "unknown mode " + std::to_string(mode));
         }
@@ -650,8 +668,10 @@ int mmfuse_knn_search(mmfuse_knn_index* ix, const float* host_queries, int nq, i
             int bad = 0;
             int run_mode = mode == MMFUSE_MODE_AUTO ? MMFUSE_MODE_TF32 : mode;
             for (;;) {
-                MMFUSE_CHECK(run_chunk(ix, s, dq, nc, k, run_mode, dids, ddists, nullptr, s->stream));
-                mmfuse::SearchPlan plan = mmfuse::make_plan(ix->sm_count, ix->smem_optin, nc, ix->n, ix->dp, k);
+                MMFUSE_CHECK(run_chunk(ix, s, dq, nc, k, run_mode, dids, ddists, nullptr, s->stream,
+                                       true, fused_variant));
+                mmfuse::SearchPlan plan = mmfuse::make_plan(ix->sm_count, ix->smem_optin, nc, ix->n,
+                                                            ix->dp, k, true, fused_variant);
                 const int* dflags = mmfuse::carve_search_buffers(plan, s->search.ptr).flags;
                 MMFUSE_CUDA(cudaMemcpyAsync(flags.data(), dflags, nc * sizeof(int),
                                             cudaMemcpyDeviceToHost, s->stream),
@@ -753,6 +773,8 @@ int mmfuse_knn_time_search(mmfuse_knn_index* ix, const float* host_queries, int 
         }
         const bool allow_small_q = (mode & MMFUSE_FLAG_FUSED_ONLY) == 0;
         mode &= ~MMFUSE_FLAG_FUSED_ONLY;
+        int fused_variant = mmfuse::kFusedDefault;
+        MMFUSE_CHECK(take_variant_flags(&mode, &fused_variant));
         const int run_mode = mode == MMFUSE_MODE_3XTF32 ? MMFUSE_MODE_3XTF32 : MMFUSE_MODE_TF32;
         MMFUSE_CHECK(use_device(ix->device));
         ScratchGuard guard{ix};
@@ -777,7 +799,7 @@ int mmfuse_knn_time_search(mmfuse_knn_index* ix, const float* host_queries, int 
             }
             status = run_chunk(ix, s, static_cast<const float*>(s->queries.ptr), nq, k, run_mode,
                                static_cast<int*>(s->ids.ptr), static_cast<float*>(s->dists.ptr),
-                               nullptr, s->stream, allow_small_q);
+                               nullptr, s->stream, allow_small_q, fused_variant);
             if (status == MMFUSE_OK && i >= warmup) {
                 cudaEventRecord(stop, s->stream);
                 e = cudaEventSynchronize(stop);

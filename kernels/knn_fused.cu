@@ -22,21 +22,47 @@ namespace mmfuse {
 namespace {
 
 constexpr int BM = kBlockQueries;
-constexpr int BN = kBlockRows;
-constexpr int BK = 16;
-constexpr int STAGES = 4;
 constexpr int NT = kFusedThreads;
-constexpr int WARPS_N = 4;
 constexpr int WM = 64;
-constexpr int WN = 64;
 constexpr int MT = WM / 16;   // m16 tiles per warp
-constexpr int NTL = WN / 8;   // n8 tiles per warp
-constexpr int LDS = BK + 4;   // padded smem row: conflict-free fragment loads
-constexpr int STAGE_FLOATS = (BM + BN) * LDS;
 constexpr int MNT = kMergeThreads;
 
-static_assert(NT == 32 * (BM / WM) * (BN / WN), "warp layout");
-static_assert((BM * BK / 4) % NT == 0 && (BN * BK / 4) % NT == 0, "cp.async split");
+// Tile shapes of the fused kernel (NOTES.md, "Two blocks per SM"). Both have 8 warps as
+// 2 (queries) x 4 (rows) and 128 queries per block.
+//  - Legacy: 128 x 256 block tile, 64 x 64 warp tiles (232 registers), one block per SM.
+//  - TwoCta: 128 x 128 block tile, 64 x 32 warp tiles (<= 128 registers) and 80 KB of stages,
+//    so two blocks (16 warps) share an SM and one block's barriers and shared-memory waits are
+//    hidden by the other's MMAs.
+struct LegacyTile {
+    static constexpr int BN = kBlockRows;
+    static constexpr int WN = 64;
+    static constexpr int BK = 16;
+    static constexpr int STAGES = 4;
+    static constexpr int MIN_BLOCKS = 1;
+};
+struct TwoCtaTile {
+    static constexpr int BN = 128;
+    static constexpr int WN = 32;
+    static constexpr int BK = 16;
+    static constexpr int STAGES = 4;
+    static constexpr int MIN_BLOCKS = 2;
+};
+
+template <class C>
+struct TileDims {
+    static constexpr int BN = C::BN;
+    static constexpr int WN = C::WN;
+    static constexpr int BK = C::BK;
+    static constexpr int STAGES = C::STAGES;
+    static constexpr int WARPS_N = BN / WN;
+    static constexpr int NTL = WN / 8;   // n8 tiles per warp
+    static constexpr int LDS = BK + 4;   // padded smem row: conflict-free fragment loads
+    static constexpr int STAGE_FLOATS = (BM + BN) * LDS;
+    static constexpr size_t STAGE_BYTES = static_cast<size_t>(STAGES) * STAGE_FLOATS * sizeof(float);
+    static_assert(NT == 32 * (BM / WM) * WARPS_N, "warp layout");
+    static_assert((BM * BK / 4) % NT == 0 && (BN * BK / 4) % NT == 0, "cp.async split");
+    static_assert(BN <= kBlockRows, "a tile appends at most cap - limit keys per row");
+};
 
 constexpr uint32_t kAdmitAll = 0xffffffffu;   // above every real key's distance bits
 constexpr uint32_t kAdmitNone = 0u;
@@ -59,6 +85,7 @@ struct PrepArgs {
     const float* max_norm2;
     float* qn;
     float* window;
+    float* qr;   // non-null: also write the queries rounded to TF32 (two-block TF32 kernel)
 };
 
 // One warp per query: norm, then W = 2 * eps(q) where eps bounds |approx - exact| for every
@@ -73,6 +100,12 @@ __global__ void prep_queries_kernel(const PrepArgs a) {
     float s = 0.f;
     for (int j = lane; j < a.dp; j += 32) {
         s = fmaf(row[j], row[j], s);
+    }
+    if (a.qr != nullptr) {
+        // The exact operand the tensor cores would get from cvt.rna (idempotent on these).
+        for (int j = lane; j < a.dp; j += 32) {
+            a.qr[w * a.dp + j] = __uint_as_float(to_tf32(row[j]));
+        }
     }
     s = warp_sum(s);
     if (lane == 0) {
@@ -110,6 +143,7 @@ __global__ void prep_queries_kernel(const PrepArgs a) {
 
 struct FusedArgs {
     const float* q;
+    const float* qa;   // A operand source: q, or q rounded to TF32 (two-block TF32 kernel)
     const float* qn;
     const float* window;
     const float* x;
@@ -133,7 +167,7 @@ struct FusedArgs {
 
 constexpr int kWarpSelectCap = 384;                 // limit 128 + one tile of 256
 constexpr int kWarpSelectPerLane = kWarpSelectCap / 32;
-static_assert(kWarpSelectCap == 128 + BN, "warp selection holds one row's whole buffer");
+static_assert(kWarpSelectCap == 128 + kBlockRows, "warp selection holds one row's whole buffer");
 
 // Trims one row's candidate buffer (count > limit keys, unsorted) to its k best plus every
 // candidate within `window` of the k-th, with one warp and no block barrier, so that the eight
@@ -199,6 +233,15 @@ __device__ void warp_compact(uint64_t* gbuf, int count, int k, float window, int
         *thr_out = next_thr;
         *ovf_out |= overflow;
     }
+}
+
+// Out-of-line copy for the two-block kernel: inlined, its 12 keys per lane sit on top of the
+// 64 live accumulators and the kernel spills ~50 bytes under the 128-register cap; as a call
+// the spills vanish (ptxas -v: 8 bytes left) and the trims are rare anyway.
+__device__ __noinline__ void warp_compact_call(uint64_t* gbuf, int count, int k, float window,
+                                               int limit, int lane, int* cnt_out,
+                                               uint32_t* thr_out, int* ovf_out) {
+    warp_compact(gbuf, count, k, window, limit, lane, cnt_out, thr_out, ovf_out);
 }
 
 struct RowState {
@@ -287,13 +330,23 @@ __device__ void block_compact_rows(const FusedArgs& p, int q0, int slice, uint64
     }
 }
 
-template <bool SPLIT>
-__global__ void __launch_bounds__(NT, 1) fused_knn_kernel(const FusedArgs p) {
+template <bool SPLIT, class C>
+__global__ void __launch_bounds__(NT, C::MIN_BLOCKS) fused_knn_kernel(const FusedArgs p) {
+    using D = TileDims<C>;
+    constexpr int BN = D::BN;
+    constexpr int WN = D::WN;
+    constexpr int BK = D::BK;
+    constexpr int STAGES = D::STAGES;
+    constexpr int WARPS_N = D::WARPS_N;
+    constexpr int NTL = D::NTL;
+    constexpr int LDS = D::LDS;
+    constexpr int STAGE_FLOATS = D::STAGE_FLOATS;
     extern __shared__ __align__(16) unsigned char smem[];
     float* stages = reinterpret_cast<float*>(smem);
     uint64_t* sortbuf = reinterpret_cast<uint64_t*>(smem + STAGES * STAGE_FLOATS * sizeof(float));
     __shared__ uint32_t thr_s[BM];   // admit iff ordered(dist) < thr
     __shared__ float win_s[BM];
+    __shared__ float qn_s[BM];
     __shared__ int cnt_s[BM];
     __shared__ int ovf_s[BM];
     __shared__ int need_s;
@@ -322,6 +375,7 @@ __global__ void __launch_bounds__(NT, 1) fused_knn_kernel(const FusedArgs p) {
         const bool valid = q0 + r < p.nq;
         thr_s[r] = valid ? kAdmitAll : kAdmitNone;
         win_s[r] = valid ? p.window[q0 + r] : 0.f;
+        qn_s[r] = valid ? p.qn[q0 + r] : 0.f;
         cnt_s[r] = 0;
         ovf_s[r] = 0;
     }
@@ -329,13 +383,19 @@ __global__ void __launch_bounds__(NT, 1) fused_knn_kernel(const FusedArgs p) {
         need_s = 0;
     }
 
+    // Query norms: registers in the legacy kernel; shared memory in the two-block kernel, where
+    // 8 more live registers across the main loop would spill.
+    constexpr bool kQnInRegs = C::MIN_BLOCKS == 1;
+    // TF32 two-block kernel: p.qa holds the queries already rounded by prep_queries (exactly
+    // what cvt.rna gives), so the A fragments skip 16 of the 24 conversions per k-step.
+    constexpr bool kPreRoundedA = !SPLIT && C::MIN_BLOCKS == 2;
     float qn_r[MT][2];
 #pragma unroll
     for (int mi = 0; mi < MT; ++mi) {
 #pragma unroll
         for (int h = 0; h < 2; ++h) {
             const int row = q0 + wm * WM + mi * 16 + g + h * 8;
-            qn_r[mi][h] = row < p.nq ? p.qn[row] : 0.f;
+            qn_r[mi][h] = (kQnInRegs && row < p.nq) ? p.qn[row] : 0.f;
         }
     }
 
@@ -365,7 +425,7 @@ __global__ void __launch_bounds__(NT, 1) fused_knn_kernel(const FusedArgs p) {
             const int c4 = c % (BK / 4);
             const int col = col0 + c4 * 4;
             const bool v = (q0 + r < p.nq) && (col < p.dp);
-            const float* src = v ? p.q + static_cast<long long>(q0 + r) * p.dp + col : p.q;
+            const float* src = v ? p.qa + static_cast<long long>(q0 + r) * p.dp + col : p.qa;
             cp_async16(sq + r * LDS + c4 * 4, src, v);
         }
 #pragma unroll
@@ -417,7 +477,8 @@ __global__ void __launch_bounds__(NT, 1) fused_knn_kernel(const FusedArgs p) {
                         if (SPLIT) {
                             split_tf32(f[r], a_hi[mi][r], a_lo[mi][r]);
                         } else {
-                            a_hi[mi][r] = to_tf32(f[r]);
+                            // Two-block kernel: the queries were rounded by prep_queries.
+                            a_hi[mi][r] = kPreRoundedA ? __float_as_uint(f[r]) : to_tf32(f[r]);
                         }
                     }
                 }
@@ -474,7 +535,9 @@ __global__ void __launch_bounds__(NT, 1) fused_knn_kernel(const FusedArgs p) {
 #pragma unroll
                         for (int h = 0; h < 2; ++h) {
                             const float dist =
-                                __fmaf_rn(-2.f, acc[mi][ni][h * 2 + j], qn_r[mi][h] + xv);
+                                __fmaf_rn(-2.f, acc[mi][ni][h * 2 + j],
+                                          (kQnInRegs ? qn_r[mi][h]
+                                                     : qn_s[wm * WM + mi * 16 + g + h * 8]) + xv);
                             if (cv && float_to_ordered(dist + 0.0f) < thr_r[mi][h]) {
                                 const int r = wm * WM + mi * 16 + g + h * 8;
                                 const int pos = atomicAdd(&cnt_s[r], 1);
@@ -496,8 +559,13 @@ __global__ void __launch_bounds__(NT, 1) fused_knn_kernel(const FusedArgs p) {
                         if (cnt_s[r] > p.limit) {
                             uint64_t* gbuf = p.cand +
                                 (static_cast<long long>(q0 + r) * p.slices + slice) * p.cap;
-                            warp_compact(gbuf, cnt_s[r], p.k, win_s[r], p.limit, lane, &cnt_s[r],
-                                         &thr_s[r], &ovf_s[r]);
+                            if constexpr (kQnInRegs) {
+                                warp_compact(gbuf, cnt_s[r], p.k, win_s[r], p.limit, lane,
+                                             &cnt_s[r], &thr_s[r], &ovf_s[r]);
+                            } else {
+                                warp_compact_call(gbuf, cnt_s[r], p.k, win_s[r], p.limit, lane,
+                                                  &cnt_s[r], &thr_s[r], &ovf_s[r]);
+                            }
                         }
                     }
                     __syncthreads();
@@ -818,15 +886,24 @@ __global__ void __launch_bounds__(MNT) merge_rerank_kernel(const MergeArgs p) {
 }  // namespace
 
 SearchPlan make_plan(int sm_count, size_t smem_optin, int nq, long long n, int dp, int k,
-                     bool allow_small_q) {
+                     bool allow_small_q, int fused_variant) {
     SearchPlan p;
+    if (fused_variant == kFusedDefault) {
+        fused_variant = kDefaultFusedVariant == kFusedTwoCta && k <= kTwoCtaDefaultMaxK ? kFusedTwoCta
+                                                                                      : kFusedLegacy;
+    }
+    p.fused_variant = fused_variant == kFusedTwoCta ? kFusedTwoCta : kFusedLegacy;
+    const bool two = p.fused_variant == kFusedTwoCta;
+    const int BN = two ? TileDims<TwoCtaTile>::BN : TileDims<LegacyTile>::BN;
+    p.tile_rows = BN;
     p.nq = nq;
     p.k = k;
     p.dp = dp;
     p.n = n;
     p.query_tiles = (nq + BM - 1) / BM;
     const long long row_tiles = (n + BN - 1) / BN;
-    // One resident block per SM (registers and shared memory); aim for two full waves.
+    // Legacy: one resident block per SM, two full waves. TwoCta: two resident blocks per SM,
+    // one wave (every block does the same work, so there is no tail to balance).
     const long long target = 2LL * std::max(1, sm_count);
     long long slices = std::max<long long>(1, target / p.query_tiles);
     slices = std::min(slices, row_tiles);
@@ -835,21 +912,30 @@ SearchPlan make_plan(int sm_count, size_t smem_optin, int nq, long long n, int d
     // limit >= 2k: a trim frees room for at least k more candidates. 128 halves the trims of the
     // early tiles against 64 and is what the warp path holds.
     p.limit = std::max(128, 2 * ((k + 31) / 32 * 32));
-    p.cap = p.limit + BN;
+    p.cap = p.limit + kBlockRows;   // >= limit + BN: room for one tile's appends
     p.warp_select = k <= kWarpSelectMaxK && p.cap == kWarpSelectCap;
     p.sort_seg = next_pow2(p.cap);
     p.seg_shift = 0;
     while ((1 << p.seg_shift) < p.sort_seg) {
         ++p.seg_shift;
     }
-    const size_t stage_bytes = static_cast<size_t>(STAGES) * STAGE_FLOATS * sizeof(float);
+    const size_t stage_bytes = two ? TileDims<TwoCtaTile>::STAGE_BYTES : TileDims<LegacyTile>::STAGE_BYTES;
     const size_t static_bytes = 8 * 1024;   // the kernel's __shared__ arrays, with room to spare
     if (p.warp_select) {
         p.sort_space = 0;
     } else {
-        const size_t avail = smem_optin > stage_bytes + static_bytes
-                                 ? smem_optin - stage_bytes - static_bytes
-                                 : 0;
+        size_t avail = smem_optin > stage_bytes + static_bytes
+                           ? smem_optin - stage_bytes - static_bytes
+                           : 0;
+        // TwoCta: keep two blocks per SM when at least one sort segment fits next to the stages
+        // in half the SM (per SM: opt-in + 1 KB; per block: 1 KB reserved, <= 5 KB static), e.g.
+        // k = 100 on H100: 7 rows per pass; otherwise (k = 1024) one block per SM.
+        const size_t half_sm = (smem_optin + 1024) / 2;
+        const size_t fixed = stage_bytes + 1024 + 5 * 1024;
+        const size_t half = half_sm > fixed ? half_sm - fixed : 0;
+        if (two && half >= static_cast<size_t>(p.sort_seg) * sizeof(uint64_t)) {
+            avail = half;
+        }
         const size_t rows = std::min<size_t>(BM, avail / (static_cast<size_t>(p.sort_seg) * sizeof(uint64_t)));
         p.sort_space = p.sort_seg * static_cast<int>(std::max<size_t>(1, rows));
     }
@@ -875,7 +961,7 @@ SearchPlan make_plan(int sm_count, size_t smem_optin, int nq, long long n, int d
 
 size_t required_smem_per_block() {
     // Pipeline stages + one 4096-key segment (k = 1024) + static shared memory with margin.
-    return static_cast<size_t>(STAGES) * STAGE_FLOATS * sizeof(float) + 4096 * sizeof(uint64_t) +
+    return std::max(TileDims<LegacyTile>::STAGE_BYTES, TileDims<TwoCtaTile>::STAGE_BYTES) + 4096 * sizeof(uint64_t) +
            8 * 1024;
 }
 
@@ -883,11 +969,18 @@ static size_t align256(size_t v) {
     return (v + 255) / 256 * 256;
 }
 
+// Two-block tensor-core plans keep a TF32-rounded copy of the queries (A operands without cvt).
+static size_t rounded_query_bytes(const SearchPlan& plan) {
+    return plan.fused_variant == kFusedTwoCta && !plan.small_q
+               ? align256(static_cast<size_t>(plan.nq) * plan.dp * sizeof(float))
+               : 0;
+}
+
 size_t search_scratch_bytes(const SearchPlan& plan) {
     const size_t nq = static_cast<size_t>(plan.nq);
     const size_t pairs = nq * static_cast<size_t>(plan.slices);
     return align256(nq * sizeof(float)) * 2 + align256(pairs * plan.cap * sizeof(uint64_t)) +
-           align256(pairs * sizeof(int)) + align256(nq * sizeof(int));
+           align256(pairs * sizeof(int)) + align256(nq * sizeof(int)) + rounded_query_bytes(plan);
 }
 
 SearchBuffers carve_search_buffers(const SearchPlan& plan, void* base) {
@@ -904,6 +997,8 @@ SearchBuffers carve_search_buffers(const SearchPlan& plan, void* base) {
     b.counts = reinterpret_cast<int*>(p);
     p += align256(pairs * sizeof(int));
     b.flags = reinterpret_cast<int*>(p);
+    p += align256(nq * sizeof(int));
+    b.qr = rounded_query_bytes(plan) > 0 ? reinterpret_cast<float*>(p) : nullptr;
     return b;
 }
 
@@ -913,8 +1008,13 @@ cudaError_t launch_search(const SearchPlan& plan, int mode, const float* queries
     if (plan.nq == 0) {
         return cudaSuccess;
     }
+    // TF32 two-block kernel: A operands pre-rounded once per search (3xTF32 splits the originals).
+    const bool pre_round = !plan.small_q && plan.fused_variant == kFusedTwoCta && mode == 0;
+    if (pre_round && buf.qr == nullptr) {
+        return cudaErrorInvalidValue;   // the kernel would feed unrounded operands
+    }
     PrepArgs pa{queries, plan.nq, plan.dp, plan.small_q ? kPrepSimt : mode, max_norm2, buf.qn,
-                buf.window};
+                buf.window, pre_round ? buf.qr : nullptr};
     const int prep_threads = 256;
     const long long prep_blocks = (static_cast<long long>(plan.nq) * 32 + prep_threads - 1) / prep_threads;
     prep_queries_kernel<<<static_cast<unsigned>(prep_blocks), prep_threads, 0, stream>>>(pa);
@@ -923,7 +1023,7 @@ cudaError_t launch_search(const SearchPlan& plan, int mode, const float* queries
         return e;
     }
 
-    FusedArgs fa{queries,    buf.qn,         buf.window,        x,           xn,
+    FusedArgs fa{queries,    pre_round ? buf.qr : queries, buf.qn,         buf.window,        x,           xn,
                  plan.nq,    plan.dp,        plan.n,            plan.k,      plan.limit,
                  plan.cap,   plan.tiles_per_slice, plan.slices, plan.warp_select ? 1 : 0,
                  plan.sort_seg, plan.seg_shift, plan.sort_space, buf.cand,  buf.counts,
@@ -934,11 +1034,21 @@ cudaError_t launch_search(const SearchPlan& plan, int mode, const float* queries
                                           : smallq_knn_kernel<16, 4>;
         kernel<<<plan.slices, kSmallQThreads, plan.fused_smem, stream>>>(fa);
     } else {
-        auto kernel = mode == 1 ? fused_knn_kernel<true> : fused_knn_kernel<false>;
+        auto kernel = plan.fused_variant == kFusedTwoCta
+                          ? (mode == 1 ? fused_knn_kernel<true, TwoCtaTile> : fused_knn_kernel<false, TwoCtaTile>)
+                          : (mode == 1 ? fused_knn_kernel<true, LegacyTile> : fused_knn_kernel<false, LegacyTile>);
         e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                  static_cast<int>(plan.fused_smem));
         if (e != cudaSuccess) {
             return e;
+        }
+        if (plan.fused_variant == kFusedTwoCta) {
+            // Two blocks per SM need the whole unified L1 as shared memory (2 x ~86 KB).
+            e = cudaFuncSetAttribute(kernel, cudaFuncAttributePreferredSharedMemoryCarveout,
+                                     cudaSharedmemCarveoutMaxShared);
+            if (e != cudaSuccess) {
+                return e;
+            }
         }
         dim3 grid(plan.query_tiles, plan.slices);
         kernel<<<grid, NT, plan.fused_smem, stream>>>(fa);

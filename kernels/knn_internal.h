@@ -26,6 +26,17 @@ constexpr int kSmallQAutoMax = 4;
 constexpr int kSmallQThreads = 256;
 constexpr int kSmallQSmemFloats = 12 * 1024;   // 48 KB: no opt-in needed
 
+// Tensor-core kernel variants (NOTES.md, "Two blocks per SM"): the 128 x 256 tile with one
+// block per SM measured on visits 1-2, and 128 x 128 tiles with two blocks per SM. The default
+// stays the measured one until a visit times both (MMFUSE_FLAG_LEGACY_FUSED / _TWO_CTA_FUSED).
+constexpr int kFusedDefault = -1;   // resolved by make_plan from the two constants below
+constexpr int kFusedLegacy = 0;
+constexpr int kFusedTwoCta = 1;
+constexpr int kDefaultFusedVariant = kFusedLegacy;
+// With kDefaultFusedVariant = kFusedTwoCta: the largest k that takes it by default (e.g. 100 if
+// the visit shows it losing at k = 1024, where it runs one block per SM).
+constexpr int kTwoCtaDefaultMaxK = 1024;
+
 // Sizes of one search launch, derived from (device, nq, n, k).
 struct SearchPlan {
     int nq = 0;
@@ -35,6 +46,8 @@ struct SearchPlan {
     int query_tiles = 0;
     int slices = 0;          // database slices, one block per (query tile, slice)
     int tiles_per_slice = 0;
+    int fused_variant = kFusedLegacy;
+    int tile_rows = 0;       // database rows per tile of the tensor-core kernel
     int limit = 0;           // most candidates a (query, slice) keeps after a compaction
     int cap = 0;             // candidate buffer length per (query, slice) = limit + kBlockRows
     bool warp_select = false;  // trim with one warp per row (small k) instead of block sorts
@@ -56,7 +69,7 @@ size_t required_smem_per_block();
 // smem_optin: the device's opt-in shared memory per block (sizes the block-path sort space).
 // allow_small_q = false forces the tensor-core path (benchmarks time both).
 SearchPlan make_plan(int sm_count, size_t smem_optin, int nq, long long n, int dp, int k,
-                     bool allow_small_q = true);
+                     bool allow_small_q = true, int fused_variant = kFusedDefault);
 
 // Device scratch for one search launch, carved from a single allocation.
 struct SearchBuffers {
@@ -65,6 +78,7 @@ struct SearchBuffers {
     uint64_t* cand = nullptr;   // nq * slices * cap keys
     int* counts = nullptr;      // nq * slices
     int* flags = nullptr;       // nq overflow flags
+    float* qr = nullptr;        // two-block plans: nq * dp queries rounded to TF32 (else null)
 };
 
 size_t search_scratch_bytes(const SearchPlan& plan);

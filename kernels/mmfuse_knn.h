@@ -48,6 +48,14 @@ extern "C" {
  * so that a benchmark can time both.
  */
 #define MMFUSE_FLAG_FUSED_ONLY 16
+/**
+ * mmfuse_knn_search and mmfuse_knn_time_search: OR-ed into mode, picks the tensor-core kernel
+ * variant (bench/gpu/NOTES.md): LEGACY = 128 x 256 tiles, one block per SM (visits 1-2);
+ * TWO_CTA = 128 x 128 tiles, two blocks per SM. Neither: the library default. Both: invalid.
+ * Results are exact either way; the flags exist so that benchmarks and self-tests cover both.
+ */
+#define MMFUSE_FLAG_LEGACY_FUSED 32
+#define MMFUSE_FLAG_TWO_CTA_FUSED 64
 
 typedef struct mmfuse_knn_index mmfuse_knn_index;
 

@@ -233,6 +233,8 @@ int main(int argc, char** argv) {
         {"dups-k1024", 100003, 257, 16, 1024, MMFUSE_MODE_TF32, 1},
         {"dups-3x", 100003, 257, 16, 37, MMFUSE_MODE_3XTF32, 1},
         {"multi-tile", 200001, 130, 300, 10, MMFUSE_MODE_AUTO, 1},
+        // Three query tiles and block-path trims of many rows per tile (several sort passes).
+        {"multi-k100", 150001, 64, 260, 100, MMFUSE_MODE_TF32, 0},
         // Small-batch (fp32 SIMT) path: nq <= 16 and k <= 32.
         {"sq-q3", 250007, 100, 3, 10, MMFUSE_MODE_TF32, 0},
         {"sq-dups", 100003, 257, 16, 32, MMFUSE_MODE_TF32, 1},
@@ -266,23 +268,28 @@ int main(int argc, char** argv) {
             std::memcpy(&db[2 * c.d], row.data(), sizeof(float) * c.d);
             CK(mmfuse_knn_set(ix, 2, row.data(), 1));
         }
-        std::vector<int> ids(static_cast<size_t>(c.nq) * c.k, -7);
-        std::vector<float> dists(static_cast<size_t>(c.nq) * c.k, std::nanf(""));
-        int inexact = -1;
-        CK(mmfuse_knn_search(ix, q.data(), c.nq, c.k, c.mode, ids.data(), dists.data(), &inexact));
-        std::string why;
-        bool ok = checker.check(c, db, q, ids, dists, c.nq, why);
         int small_q = -1;
         CK(mmfuse_knn_uses_small_q(ix, c.nq, c.k, &small_q));
-        std::printf("%s case %-12s %-6s N=%-8lld d=%-4d Q=%-4d k=%-5d mode=%-6s inexact=%d%s%s\n",
-                    ok ? "PASS" : "FAIL", c.name.c_str(), small_q ? "smallq" : "fused", c.n, c.d, c.nq, c.k, mode_name(c.mode),
-                    inexact, ok ? "" : "  ", why.c_str());
-        if (!ok) checker.failures++;
-        if (c.dup_kind == 2) {
-            bool order = true;
-            for (int r = 0; r < c.k; ++r) order &= ids[static_cast<size_t>(r)] == r;
-            std::printf("%s case identical-ids (ids 0..%d in order)\n", order ? "PASS" : "FAIL", c.k - 1);
-            if (!order) checker.failures++;
+        // Both tensor-core variants (the flag does not matter on the small-Q path).
+        for (int vflag : {MMFUSE_FLAG_LEGACY_FUSED, MMFUSE_FLAG_TWO_CTA_FUSED}) {
+            if (small_q && vflag != MMFUSE_FLAG_LEGACY_FUSED) continue;
+            std::vector<int> ids(static_cast<size_t>(c.nq) * c.k, -7);
+            std::vector<float> dists(static_cast<size_t>(c.nq) * c.k, std::nanf(""));
+            int inexact = -1;
+            CK(mmfuse_knn_search(ix, q.data(), c.nq, c.k, c.mode | vflag, ids.data(), dists.data(), &inexact));
+            std::string why;
+            bool ok = checker.check(c, db, q, ids, dists, c.nq, why);
+            const char* path = small_q ? "smallq" : vflag == MMFUSE_FLAG_LEGACY_FUSED ? "fused" : "fused2";
+            std::printf("%s case %-12s %-6s N=%-8lld d=%-4d Q=%-4d k=%-5d mode=%-6s inexact=%d%s%s\n",
+                        ok ? "PASS" : "FAIL", c.name.c_str(), path, c.n, c.d, c.nq, c.k, mode_name(c.mode),
+                        inexact, ok ? "" : "  ", why.c_str());
+            if (!ok) checker.failures++;
+            if (c.dup_kind == 2) {
+                bool order = true;
+                for (int r = 0; r < c.k; ++r) order &= ids[static_cast<size_t>(r)] == r;
+                std::printf("%s case identical-ids %s (ids 0..%d in order)\n", order ? "PASS" : "FAIL", path, c.k - 1);
+                if (!order) checker.failures++;
+            }
         }
         CK(mmfuse_knn_destroy(ix));
     }
@@ -312,8 +319,12 @@ int main(int argc, char** argv) {
         std::vector<float> q = gaussian(1024LL * d, 100);
         struct T { int nq, k, mode; };
         const int F = MMFUSE_FLAG_FUSED_ONLY;
-        std::vector<T> runs = {{1, 10, 0}, {1, 10, F}, {16, 10, 0}, {16, 10, F}, {256, 10, 0},
-                               {1024, 10, 0}, {1024, 100, 0}, {1024, 1024, 0}, {1024, 10, 1}};
+        const int L = MMFUSE_FLAG_LEGACY_FUSED;
+        const int V2 = MMFUSE_FLAG_TWO_CTA_FUSED;
+        std::vector<T> runs = {{1, 10, 0}, {1, 10, F}, {16, 10, 0}, {16, 10, F}, {256, 10, L},
+                               {256, 10, V2}, {1024, 10, L}, {1024, 10, V2}, {1024, 100, L},
+                               {1024, 100, V2}, {1024, 1024, L}, {1024, 1024, V2}, {1024, 10, 1 | L},
+                               {1024, 10, 1 | V2}};
         std::printf("\n%-6s %-6s %-7s %-6s %10s %10s %10s\n", "Q", "k", "mode", "path", "median_ms", "min_ms", "TFLOP/s");
         for (const T& r : runs) {
             const int iters = 20;
@@ -324,23 +335,24 @@ int main(int argc, char** argv) {
             const double flops = 2.0 * r.nq * static_cast<double>(n) * d;
             int sq = 0;
             CK(mmfuse_knn_uses_small_q(ix, r.nq, r.k, &sq));
-            const char* path = (r.mode & F) || !sq ? "fused" : "smallq";
-            std::printf("%-6d %-6d %-7s %-6s %10.3f %10.3f %10.1f\n", r.nq, r.k, mode_name(r.mode & ~F), path, med, ms[0],
+            const char* path = (r.mode & V2) ? "fused2" : (r.mode & F) || !sq ? "fused" : "smallq";
+            std::printf("%-6d %-6d %-7s %-6s %10.3f %10.3f %10.1f\n", r.nq, r.k, mode_name(r.mode & ~(F | L | V2)), path, med, ms[0],
                         flops / (med * 1e-3) / 1e12);
         }
         // Correctness of the big timed configuration on a few queries.
-        for (int mode : {0, 1}) {
+        for (int mode : {0, 1, 0 | V2, 1 | V2}) {
             const int nq = 1024;
             const int k = 10;
             std::vector<int> ids(static_cast<size_t>(nq) * k);
             std::vector<float> ds(static_cast<size_t>(nq) * k);
             int inexact = -1;
             CK(mmfuse_knn_search(ix, q.data(), nq, k, mode, ids.data(), ds.data(), &inexact));
-            Case c{"big-timed", n, d, nq, k, mode, 0};
+            Case c{"big-timed", n, d, nq, k, mode & ~V2, 0};
             std::string why;
             bool ok = checker.check(c, db, q, ids, ds, 32, why);
-            std::printf("%s case big-timed N=1e6 d=256 Q=1024 k=10 mode=%s (32 queries checked) inexact=%d %s\n",
-                        ok ? "PASS" : "FAIL", mode_name(mode), inexact, why.c_str());
+            std::printf("%s case big-timed %s N=1e6 d=256 Q=1024 k=10 mode=%s (32 queries checked) inexact=%d %s\n",
+                        ok ? "PASS" : "FAIL", (mode & V2) ? "fused2" : "fused", mode_name(mode & ~V2), inexact,
+                        why.c_str());
             if (!ok) checker.failures++;
         }
         CK(mmfuse_knn_destroy(ix));

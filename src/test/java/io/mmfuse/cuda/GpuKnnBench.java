@@ -184,14 +184,20 @@ public final class GpuKnnBench {
                         continue;   // the small-Q path is fp32 for every mode
                     }
                     FloatMatrix q = queries.slice(0, cfg[0]);
-                    // Default path (what CudaKnn runs), then, where that is the small-Q kernel, the
-                    // tensor-core path forced, for the side-by-side comparison.
-                    for (boolean forceFused : smallQ ? new boolean[] {false, true} : new boolean[] {false}) {
-                        String variant = smallQ && !forceFused ? "smallq" : "fused";
+                    // Small-Q configurations: the default (small-Q) path, then the tensor-core path
+                    // forced. Others: the legacy tensor-core kernel ("fused", with the Java call,
+                    // which runs the library default), then the two-blocks-per-SM one ("fused2").
+                    String[] variants = smallQ ? new String[] {"smallq", "fused"} : new String[] {"fused", "fused2"};
+                    for (String variant : variants) {
+                        boolean javaCall = variant.equals(variants[0]);
                         String modeName = mode == CudaKnn.Mode.TF32 ? "tf32" : "3xtf32";
-                        int code = mode.code | (forceFused ? KnnNativeCodes.FLAG_FUSED_ONLY : 0);
+                        int code = mode.code | switch (variant) {
+                            case "smallq" -> 0;
+                            case "fused" -> smallQ ? KnnNativeCodes.FLAG_FUSED_ONLY : KnnNativeCodes.FLAG_LEGACY_FUSED;
+                            default -> KnnNativeCodes.FLAG_TWO_CTA_FUSED;
+                        };
                         double kernel = kernelMedianMs(index, q, cfg[1], code);
-                        double whole = forceFused ? Double.NaN : wholeCallMedianMs(q, cfg[1], mode, index);
+                        double whole = javaCall ? wholeCallMedianMs(q, cfg[1], mode, index) : Double.NaN;
                         double tflops = 2.0 * cfg[0] * (double) n * d / (kernel * 1e-3) / 1e12;
                         System.out.printf(Locale.ROOT, "%-6d %-6d %-7s %-7s %12.3f %12.3f %12.1f%n", cfg[0], cfg[1],
                                 modeName, variant, kernel, whole, tflops);
@@ -209,8 +215,30 @@ public final class GpuKnnBench {
             System.out.println((errors.isEmpty() ? "PASS" : "FAIL " + errors.get(0))
                     + " timed config N=" + n + " Q=1024 k=10 (6 queries checked)");
             failures += errors.isEmpty() ? 0 : 1;
+            // The same through the two-blocks-per-SM kernel, whatever the library default is.
+            TopK top2 = searchWithFlags(index, queries, 10, CudaKnn.Mode.TF32.code | KnnNativeCodes.FLAG_TWO_CTA_FUSED);
+            List<String> errors2 = Float64Reference.compare(db, queries, 10, top2, new int[] {0, 1, 2, 3, 511, 1023});
+            System.out.println((errors2.isEmpty() ? "PASS" : "FAIL " + errors2.get(0))
+                    + " timed config fused2 N=" + n + " Q=1024 k=10 (6 queries checked)");
+            failures += errors2.isEmpty() ? 0 : 1;
         }
         return failures;
+    }
+
+    static TopK searchWithFlags(CudaKnn index, FloatMatrix q, int k, int modeCode) {
+        try (PointerScope scope = new PointerScope()) {
+            FloatPointer staged = new FloatPointer(q.data());
+            IntPointer ids = new IntPointer((long) q.rows() * k);
+            FloatPointer dists = new FloatPointer((long) q.rows() * k);
+            IntPointer inexact = new IntPointer(1);
+            CudaKnn.check(KnnNative.mmfuse_knn_search(index.handleForBench(), staged, q.rows(), k, modeCode, ids,
+                    dists, inexact), "searching with flags");
+            int[] outIds = new int[q.rows() * k];
+            float[] outDists = new float[q.rows() * k];
+            ids.get(outIds);
+            dists.get(outDists);
+            return new TopK(q.rows(), k, outIds, outDists);
+        }
     }
 
     static boolean usesSmallQ(CudaKnn index, int nq, int k) {

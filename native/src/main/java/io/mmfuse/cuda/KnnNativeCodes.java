@@ -21,6 +21,10 @@ final class KnnNativeCodes {
     static final int MODE_AUTO = 2;
     /** MMFUSE_FLAG_FUSED_ONLY: OR-ed into a timing call's mode, forces the tensor-core path. */
     static final int FLAG_FUSED_ONLY = 16;
+    /** MMFUSE_FLAG_LEGACY_FUSED: OR-ed into a mode, picks the 128 x 256-tile tensor-core kernel. */
+    static final int FLAG_LEGACY_FUSED = 32;
+    /** MMFUSE_FLAG_TWO_CTA_FUSED: OR-ed into a mode, picks the 128 x 128-tile, two-blocks-per-SM kernel. */
+    static final int FLAG_TWO_CTA_FUSED = 64;
 
     private KnnNativeCodes() {}
 }
