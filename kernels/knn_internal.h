@@ -32,10 +32,13 @@ constexpr int kSmallQSmemFloats = 12 * 1024;   // 48 KB: no opt-in needed
 constexpr int kFusedDefault = -1;   // resolved by make_plan from the two constants below
 constexpr int kFusedLegacy = 0;
 constexpr int kFusedTwoCta = 1;
-constexpr int kDefaultFusedVariant = kFusedLegacy;
+// Visit 3 (bench/results/gpu-2026-11-26-h100-visit3, H100, N=1e6, d=256): two blocks per SM won
+// in TF32 at Q=16/256/1024 (k=10: 7.16 -> 6.48 ms at Q=1024; k=100: 12.2 -> 10.5 ms) and lost at
+// k=1024 (50.2 -> 59.1 ms) and in explicit 3xTF32 mode (11.6 -> 13.5 ms at Q=1024).
+constexpr int kDefaultFusedVariant = kFusedTwoCta;
 // With kDefaultFusedVariant = kFusedTwoCta: the largest k that takes it by default (e.g. 100 if
 // the visit shows it losing at k = 1024, where it runs one block per SM).
-constexpr int kTwoCtaDefaultMaxK = 1024;
+constexpr int kTwoCtaDefaultMaxK = 100;
 
 // Sizes of one search launch, derived from (device, nq, n, k).
 struct SearchPlan {
