@@ -7,6 +7,8 @@
 # Main runs: the default objective (contrastive) and the founding design's `seed` objective, same
 # data, same seed. Ablations (only if ablation-minutes > 0, contrastive each, same budget each):
 # text encoder BOW vs TOKENS at 64 px, and 64 vs 96 px input.
+# RUNS="contrastive seed ..." picks runs; a run whose eval-test.json exists is not redone, so an
+# interrupted benchmark resumes. The report lists every finished run of the day (REPORT_RUNS).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 main_min="${1:-45}"
@@ -28,14 +30,21 @@ train() {  # name, extra args...
     >"$runs/$name.eval.stdout" 2>>"$runs/$name.stderr"
 }
 
-names=()
-train contrastive --minutes "$main_min"; names+=(contrastive)
-train seed --minutes "$seed_min" --objective seed; names+=(seed)
-if [[ "$abl_min" != 0 ]]; then
-  train abl-bow-64 --minutes "$abl_min" --text-encoder bow --image-size 64; names+=(abl-bow-64)
-  train abl-tokens-64 --minutes "$abl_min" --text-encoder tokens --image-size 64; names+=(abl-tokens-64)
-  train abl-bow-96 --minutes "$abl_min" --text-encoder bow --image-size 96; names+=(abl-bow-96)
-fi
+declare -A extra=(
+  [contrastive]="--minutes $main_min"
+  [seed]="--minutes $seed_min --objective seed"
+  [abl-bow-64]="--minutes $abl_min --text-encoder bow --image-size 64"
+  [abl-tokens-64]="--minutes $abl_min --text-encoder tokens --image-size 64"
+  [abl-bow-96]="--minutes $abl_min --text-encoder bow --image-size 96"
+)
+default_runs="contrastive seed"
+[[ "$abl_min" != 0 ]] && default_runs="$default_runs abl-bow-64 abl-tokens-64 abl-bow-96"
+for name in ${RUNS:-$default_runs}; do
+  [[ -f "$runs/$name/eval-test.json" ]] && { echo "== $name: already done" >&2; continue; }
+  # shellcheck disable=SC2086
+  train "$name" ${extra[$name]}
+done
+names=(${REPORT_RUNS:-${RUNS:-$default_runs}})
 
 out="bench/results/flickr8k-$stamp-$host.md"
 python3 bench/flickr8k/report.py "$runs" "$out" "bench/flickr8k/run.sh $main_min $seed_min $abl_min" "${names[@]}"
