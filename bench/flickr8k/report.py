@@ -33,9 +33,10 @@ for name in names:
     r = ev["details"]["report"]
     t2i, i2t = r["textToImage"], r["imageToText"]
     eps = sum(h["examplesPerSecond"] for h in hist) / max(1, len(hist))
+    lr = "cosine" if "cosineDecay=true" in d.get("train", "") else "constant"
     rows.append(
-        "| %s | %s | %s | %d | %.1f | %d | %.0f | %s / %s / %s | %.0f | %s / %s / %s | %.0f | %.0f | %.0f |"
-        % (name, m["objective"].lower(), m["textEncoder"].lower(), m["imageSize"], d["seconds"] / 60, len(hist), eps,
+        "| %s | %s | %s | %s | %d | %.1f | %d | %.0f | %s / %s / %s | %.0f | %s / %s / %s | %.0f | %.0f | %.0f |"
+        % (name, m["objective"].lower(), lr, m["textEncoder"].lower(), m["imageSize"], d["seconds"] / 60, len(hist), eps,
            pct(t2i["recallAt1"]), pct(t2i["recallAt5"]), pct(t2i["recallAt10"]), t2i["medianRank"],
            pct(i2t["recallAt1"]), pct(i2t["recallAt5"]), pct(i2t["recallAt10"]), i2t["medianRank"],
            ev["details"]["images_per_second"], ev["details"]["captions_per_second"]))
@@ -50,8 +51,8 @@ with open(out + ".tmp", "w") as f:
             "image ranks the 5,000 captions, hit if any of its 5 is in the top K (image->text). Chance R@10 = 1 %.\n")
     f.write("- minutes = wall time of training incl. per-epoch validation; ex/s = mean training examples/s; "
             "img/s and cap/s = embedding throughput in `eval`.\n\n")
-    f.write("| run | objective | text | px | minutes | epochs | ex/s | T->I R@1/5/10 (%) | T->I medR | "
+    f.write("| run | objective | lr | text | px | minutes | epochs | ex/s | T->I R@1/5/10 (%) | T->I medR | "
             "I->T R@1/5/10 (%) | I->T medR | img/s | cap/s |\n")
-    f.write("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+    f.write("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
     f.write("\n".join(rows) + "\n")
 os.replace(out + ".tmp", out)
