@@ -144,6 +144,8 @@ public final class MmfuseServer implements AutoCloseable {
         terminated.await();
     }
 
+    private static final Duration RESPONSE_FLUSH_GRACE = Duration.ofMillis(250);
+
     @Override
     public synchronized void close() {
         if (closed) {
@@ -161,6 +163,9 @@ public final class MmfuseServer implements AutoCloseable {
                 while (httpApi.inFlight() > 0 && System.nanoTime() < drainUntil) {
                     sleep(Duration.ofMillis(5));
                 }
+                // A handler counts as done when it returns, but Jetty writes its response after
+                // that; stopping at once cut the last responses off under load (seen in CI).
+                sleep(RESPONSE_FLUSH_GRACE);
             }
             if (grpc != null) {
                 long left = Math.max(0, drainUntil - System.nanoTime());
