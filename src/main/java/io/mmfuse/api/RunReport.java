@@ -3,10 +3,9 @@ package io.mmfuse.api;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.mmfuse.MmfuseException;
+import io.mmfuse.io.AtomicFiles;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -46,17 +45,9 @@ public record RunReport(String job, Instant finishedAt, int processed, List<Skip
         ObjectMapper json = new ObjectMapper().findAndRegisterModules()
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).enable(SerializationFeature.INDENT_OUTPUT);
         try {
-            Path dir = target.toAbsolutePath().getParent();
-            Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, target.getFileName().toString(), ".tmp");
-            try {
-                Files.write(tmp, json.writeValueAsBytes(Map.of(
-                        "job", job, "finished_at", finishedAt.toString(), "processed", processed,
-                        "skipped_count", skipped.size(), "skipped", skipped, "details", details)));
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+            AtomicFiles.write(target, json.writeValueAsBytes(Map.of(
+                    "job", job, "finished_at", finishedAt.toString(), "processed", processed,
+                    "skipped_count", skipped.size(), "skipped", skipped, "details", details)));
         } catch (IOException e) {
             throw new MmfuseException("cannot write report " + target + ": " + e.getMessage(), e);
         }

@@ -8,12 +8,10 @@ import io.mmfuse.api.MmfuseModel;
 import io.mmfuse.api.RunReport;
 import io.mmfuse.api.Skipped;
 import io.mmfuse.image.ImageSource;
+import io.mmfuse.io.AtomicFiles;
 import io.mmfuse.search.FloatMatrix;
-import java.io.BufferedWriter;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -95,19 +93,10 @@ final class EmbedCommand implements Callable<Integer> {
 
     private static void writeJsonLines(List<Map<String, Object>> rows, Path target) throws IOException {
         ObjectMapper json = new ObjectMapper();
-        Path dir = target.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, target.getFileName().toString(), ".tmp");
-        try {
-            try (BufferedWriter w = Files.newBufferedWriter(tmp)) {
-                for (Map<String, Object> row : rows) {
-                    w.write(json.writeValueAsString(row));
-                    w.newLine();
-                }
-            }
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
+        StringBuilder sb = new StringBuilder();
+        for (Map<String, Object> row : rows) {
+            sb.append(json.writeValueAsString(row)).append('\n');
         }
+        AtomicFiles.write(target, sb.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 }

@@ -6,6 +6,7 @@ final class KernelsStatus {
     }
 
     static String describe() {
-        return "CUDA kNN kernels: see io.mmfuse.cuda (not wired yet)";
+        io.mmfuse.cuda.CudaDevices.Probe p = io.mmfuse.cuda.CudaDevices.probe();
+        return p.available() ? "CUDA kNN kernels usable on " + p.names() : "CUDA kNN kernels unavailable: " + p.reason();
     }
 }

@@ -1,5 +1,6 @@
 package io.mmfuse.data;
 
+import io.mmfuse.io.AtomicFiles;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;

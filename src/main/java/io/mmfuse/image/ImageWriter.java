@@ -5,11 +5,10 @@ import static org.bytedeco.opencv.global.opencv_imgcodecs.imencode;
 
 import io.mmfuse.InvalidInputException;
 import io.mmfuse.NativeBackendException;
+import io.mmfuse.io.AtomicFiles;
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Objects;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.PointerScope;
@@ -31,22 +30,7 @@ public final class ImageWriter {
     /** Writes interleaved 8-bit RGB ({@code width * height * 3} bytes, row-major) as a PNG, atomically. */
     public static void writePng(Path path, byte[] rgb, int width, int height) throws IOException {
         Objects.requireNonNull(path, "path");
-        byte[] png = encodePng(rgb, width, height);
-        Path target = path.toAbsolutePath();
-        Path dir = target.getParent();
-        Files.createDirectories(dir);
-        // Same directory, so the rename cannot cross file systems and readers never see half a file.
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
-        try {
-            Files.write(tmp, png);
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.write(path, encodePng(rgb, width, height));
     }
 
     /** Encodes interleaved 8-bit RGB ({@code width * height * 3} bytes, row-major) as PNG bytes. */

@@ -1,16 +1,20 @@
 package io.mmfuse.search;
 
-/** Bridge to the CUDA backend in io.mmfuse.cuda, wired once that backend lands. */
+import io.mmfuse.cuda.CudaDevices;
+import io.mmfuse.cuda.CudaKnn;
+
+/** Bridge to the CUDA backend in io.mmfuse.cuda (native/), kept in one place. */
 final class CudaBackendProbe {
     private CudaBackendProbe() {
     }
 
-    /** Null when CUDA search can be used, else why not. */
+    /** Null when CUDA search can be used, else why not. Never throws. */
     static String unavailableReason() {
-        return "CUDA backend not built into this version";
+        CudaDevices.Probe probe = CudaDevices.probe();
+        return probe.available() ? null : probe.reason();
     }
 
     static VectorIndex open(int dimension) {
-        throw new IllegalStateException(unavailableReason());
+        return new CudaKnn(dimension);
     }
 }

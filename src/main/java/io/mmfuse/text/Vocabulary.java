@@ -3,7 +3,7 @@ package io.mmfuse.text;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mmfuse.InvalidInputException;
-import io.mmfuse.data.AtomicFiles;
+import io.mmfuse.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -53,7 +53,10 @@ public final class Embedder implements AutoCloseable {
         return new Embedder(Checkpoint.load(checkpointDir, device).model(), true, BatchedInference.DEFAULT_BATCH);
     }
 
-    /** A copy of this embedder's settings with another inference batch size (same model, not owned). */
+    /**
+     * An embedder over a model the caller keeps owning, with another inference batch size (larger
+     * batches amortise per-call overhead; smaller ones cap peak native memory).
+     */
     public static Embedder withBatchSize(MultimodalAutoencoder model, int batchSize) {
         return new Embedder(model, false, batchSize);
     }

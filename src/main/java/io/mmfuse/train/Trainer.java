@@ -36,7 +36,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Resuming: pass a model loaded with {@link Checkpoint#load}; training continues from its
  * weights. The optimizer state (Adam moments) is not checkpointed and restarts from zero, which
- * costs a few hundred steps of slightly noisier updates.
+ * costs a few hundred steps of slightly noisier updates. With TF-IDF weighting the IDF table is
+ * recomputed from the training data passed to each call.
+ *
+ * <p>Seeding: {@code torch.manual_seed(seed)} and a {@code java.util.Random(seed)} at the start of
+ * every call, so the same model, data, config and thread count give the same run on the CPU.
  */
 public final class Trainer {
     private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
@@ -74,6 +78,7 @@ public final class Trainer {
         }
         long start = System.nanoTime();
         NativeThreads.intraOp(config.threads());
+        NativeThreads.blasThreads(1);
         torch.manual_seed(config.seed());
         Random rng = new Random(config.seed());
         if (mc.tfidfWeighting()) {
@@ -161,6 +166,9 @@ public final class Trainer {
         long epochStart = System.nanoTime();
         int side = train.imageSize();
         for (int step = 0; step < batches.size(); step++) {
+            if (config.cosineDecay()) {
+                setLearningRate(optimizer, scheduledRate(epoch, step, batches.size(), System.nanoTime() - trainStart));
+            }
             try (PointerScope scope = new PointerScope()) {
                 BatchAssembler.Batch b = assembler.assemble(batches.get(step));
                 Tensor images = Tensors.floats(b.images(), 0, b.size() * train.imageFloats(), model.device(),
@@ -188,6 +196,24 @@ public final class Trainer {
             }
         }
         return run;
+    }
+
+    /** Learning rate at this point of the run: a half cosine from the start rate down to 1 % of it. */
+    double scheduledRate(int epoch, int step, int stepsPerEpoch, long elapsedNanos) {
+        double byEpochs = ((epoch - 1) + step / (double) stepsPerEpoch) / config.epochs();
+        double byTime = config.timeBudget() == null ? 0 : elapsedNanos / (double) config.timeBudget().toNanos();
+        double progress = Math.min(1.0, Math.max(byEpochs, byTime));
+        double floor = 0.01;
+        return config.learningRate() * (floor + (1 - floor) * 0.5 * (1 + Math.cos(Math.PI * progress)));
+    }
+
+    static void setLearningRate(AdamW optimizer, double lr) {
+        try (PointerScope scope = new PointerScope()) {
+            var groups = optimizer.param_groups();
+            for (long g = 0; g < groups.size(); g++) {
+                groups.get(g).options().set_lr(lr);
+            }
+        }
     }
 
     private static double logitScale(MultimodalAutoencoder model) {

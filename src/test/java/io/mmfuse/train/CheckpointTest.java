@@ -58,6 +58,28 @@ class CheckpointTest {
     }
 
     @Test
+    void trainingResumesFromALoadedCheckpoint() {
+        ModelConfig mc = SyntheticData.tinyModel().build();
+        TrainConfig tc = TrainConfig.builder().epochs(3).batchSize(8).learningRate(3e-3).threads(2).augment(false).build();
+        TrainingData data = SyntheticData.make(32, 2, 32, 7);
+        Path dir = tmp.resolve("resume");
+        double firstRunStart;
+        double firstRunEnd;
+        try (MultimodalAutoencoder m = MultimodalAutoencoder.create(mc, CPU, 2)) {
+            TrainResult r = new Trainer(tc, ProgressSink.NONE).train(m, data, null);
+            firstRunStart = r.history().get(0).loss();
+            firstRunEnd = r.last().loss();
+            Checkpoint.save(dir, mc, m, Map.of());
+        }
+        try (LoadedCheckpoint loaded = Checkpoint.load(dir, CPU)) {
+            TrainResult resumed = new Trainer(tc.toBuilder().epochs(1).build(), ProgressSink.NONE)
+                    .train(loaded.model(), data, null);
+            // Picks up near where the first run ended, far below a fresh start.
+            assertThat(resumed.history().get(0).loss()).isLessThan((firstRunStart + firstRunEnd) / 2);
+        }
+    }
+
+    @Test
     void tfidfTableIsSavedWithTheModel() {
         ModelConfig mc = SyntheticData.tinyModel().tfidfWeighting(true).build();
         Path dir = tmp.resolve("tfidf");

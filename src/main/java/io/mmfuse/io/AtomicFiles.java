@@ -1,4 +1,4 @@
-package io.mmfuse.data;
+package io.mmfuse.io;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

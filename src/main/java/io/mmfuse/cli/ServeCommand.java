@@ -1,0 +1,63 @@
+package io.mmfuse.cli;
+
+import io.mmfuse.api.MmfuseModel;
+import io.mmfuse.server.BatchingConfig;
+import io.mmfuse.server.CheckpointEmbeddingModel;
+import io.mmfuse.server.MmfuseServer;
+import io.mmfuse.server.ServiceLimits;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "serve", description = "Serve embeddings, search and collections over HTTP/JSON and gRPC with dynamic batching.")
+final class ServeCommand implements Callable<Integer> {
+    @Option(names = {"--model", "--checkpoint"}, required = true, description = "Checkpoint directory.")
+    Path checkpoint;
+
+    @Option(names = "--http-port", defaultValue = "8080", description = "HTTP port; -1 disables (default: ${DEFAULT-VALUE}).")
+    int httpPort;
+
+    @Option(names = "--grpc-port", defaultValue = "9090", description = "gRPC port; -1 disables (default: ${DEFAULT-VALUE}).")
+    int grpcPort;
+
+    @Option(names = "--host", defaultValue = "0.0.0.0", description = "Bind address (default: ${DEFAULT-VALUE}).")
+    String host;
+
+    @Option(names = "--collections", defaultValue = "collections", description = "Directory holding the persistent collections (default: ${DEFAULT-VALUE}).")
+    Path collections;
+
+    @Option(names = "--max-batch", defaultValue = "64", description = "Largest batch the batcher forms (default: ${DEFAULT-VALUE}); 1 turns batching off.")
+    int maxBatch;
+
+    @Option(names = "--max-wait-us", defaultValue = "2000", description = "Longest a request waits for batch-mates, in microseconds (default: ${DEFAULT-VALUE}).")
+    long maxWaitMicros;
+
+    @Option(names = "--queue", defaultValue = "1024", description = "Queue capacity per model; beyond it requests get 503/RESOURCE_EXHAUSTED (default: ${DEFAULT-VALUE}).")
+    int queue;
+
+    @Option(names = "--deadline-ms", defaultValue = "30000", description = "Default per-request deadline; a request may only lower it (default: ${DEFAULT-VALUE}).")
+    long deadlineMs;
+
+    @Option(names = "--threads", description = "LibTorch intra-op threads (default: all cores).")
+    Integer threads;
+
+    @Override
+    public Integer call() throws Exception {
+        Console.configureThreads(threads);
+        int decodeThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        BatchingConfig batching = new BatchingConfig(maxBatch, Duration.ofNanos(maxWaitMicros * 1000), List.of(), queue,
+                Duration.ofMillis(deadlineMs));
+        try (MmfuseModel model = MmfuseModel.load(checkpoint)) {
+            MmfuseServer server = MmfuseServer.builder().host(host).httpPort(httpPort).grpcPort(grpcPort)
+                    .model(new CheckpointEmbeddingModel(model, decodeThreads)).collectionsRoot(collections)
+                    .batching(batching).limits(ServiceLimits.defaults()).build().start();
+            Runtime.getRuntime().addShutdownHook(new Thread(server::close, "mmfuse-shutdown"));
+            Console.status("mmfuse serving: http " + httpPort + ", grpc " + grpcPort + " (Ctrl-C drains and stops)");
+            server.awaitTermination();
+        }
+        return ExitCodes.OK;
+    }
+}

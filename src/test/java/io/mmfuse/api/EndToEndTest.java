@@ -1,0 +1,93 @@
+package io.mmfuse.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.mmfuse.InvalidInputException;
+import io.mmfuse.data.Dataset;
+import io.mmfuse.data.Sample;
+import io.mmfuse.data.SyntheticShapes;
+import io.mmfuse.image.ImageSource;
+import io.mmfuse.model.ModelConfig;
+import io.mmfuse.search.EmbeddingIndex;
+import io.mmfuse.search.Hit;
+import io.mmfuse.search.IndexFile;
+import io.mmfuse.search.SearchBackends;
+import io.mmfuse.search.StoredIndex;
+import io.mmfuse.train.ProgressSink;
+import io.mmfuse.train.TrainConfig;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Train → checkpoint → index → search on the synthetic shapes, through the public API only. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class EndToEndTest {
+    private Path dir;
+
+    private Dataset dataset;
+    private TrainingOutcome outcome;
+
+    @BeforeAll
+    void train(@TempDir Path tempDir) {
+        dir = tempDir;
+        dataset = SyntheticShapes.generate(SyntheticShapes.Config.defaults().withSeed(3).withSplitSizes(600, 60, 100)
+                .withCaptionsPerImage(3));
+        ModelConfig model = ModelConfig.defaults().toBuilder().imageSize(32).cnnWidth(16).commonDim(64).build();
+        TrainConfig train = TrainConfig.builder().epochs(4).batchSize(64).seed(1).threads(2).build();
+        outcome = TrainingJob.run(new TrainingRequest(dataset, model, train, 1, 1000, dir.resolve("run"), null),
+                ProgressSink.NONE, s -> { });
+    }
+
+    @Test
+    void retrievalIsFarAboveChance() {
+        // 100 test images: chance R@10 is 10 %.
+        assertThat(outcome.test().textToImage().recallAt10()).isGreaterThan(0.4);
+        assertThat(outcome.test().imageToText().recallAt10()).isGreaterThan(0.4);
+        assertThat(outcome.report().skipped()).isEmpty();
+    }
+
+    @Test
+    void indexSearchFromALoadedCheckpointFindsTheRightImage() {
+        try (MmfuseModel model = MmfuseModel.load(outcome.checkpoint())) {
+            List<ImageSource> images = new ArrayList<>();
+            for (Sample s : dataset.test()) {
+                images.add(s.image());
+            }
+            Path file = dir.resolve("images.mmf");
+            IndexFile.save(Indexes.ofImages(model, images, 2).index(), file);
+            StoredIndex stored = IndexFile.load(file);
+            assertThat(stored.modelFingerprint()).isEqualTo(model.fingerprint());
+            int hits = 0;
+            try (EmbeddingIndex index = Indexes.open(stored, model, SearchBackends.Preference.CPU)) {
+                for (Sample s : dataset.test()) {
+                    List<Hit> top = index.search(model.embedTexts(List.of(s.captions().get(0))), 10).get(0);
+                    if (top.stream().anyMatch(h -> h.id().equals(s.image().name()))) {
+                        hits++;
+                    }
+                }
+                assertThatThrownBy(() -> index.search(model.embedTexts(List.of("a red circle")), 101))
+                        .isInstanceOf(InvalidInputException.class).hasMessageContaining("k");
+            }
+            assertThat(hits).as("text->image hits in top 10 of 100").isGreaterThan(40);
+            assertThatThrownBy(() -> model.embedTexts(List.of("   "))).isInstanceOf(InvalidInputException.class)
+                    .hasMessageContaining("texts[0]");
+            assertThatThrownBy(() -> model.embedTexts(List.of("zebra quantum"))).isInstanceOf(InvalidInputException.class)
+                    .hasMessageContaining("vocabulary");
+        }
+    }
+
+    @Test
+    void anIndexFromAnotherModelIsRefused() {
+        try (MmfuseModel model = MmfuseModel.load(outcome.checkpoint())) {
+            StoredIndex foreign = new StoredIndex("someone-else", StoredIndex.Modality.TEXT, List.of("a"), List.of("a"),
+                    new io.mmfuse.search.FloatMatrix(1, model.dimension(), new float[model.dimension()]));
+            assertThatThrownBy(() -> Indexes.open(foreign, model, SearchBackends.Preference.CPU))
+                    .isInstanceOf(InvalidInputException.class).hasMessageContaining("another model");
+        }
+    }
+}
