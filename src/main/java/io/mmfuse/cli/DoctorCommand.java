@@ -21,6 +21,7 @@ final class DoctorCommand implements Callable<Integer> {
                 System.getenv("MKL_NUM_THREADS"));
         long t0 = System.nanoTime();
         try {
+            io.mmfuse.model.NativeLibraries.unpack();
             Loader.load(org.bytedeco.pytorch.global.torch.class);
             System.out.printf("libtorch    %s, intra-op threads %d, inter-op threads %d (loaded in %d ms)%n",
                     Loader.getVersion("org.bytedeco", "pytorch"), org.bytedeco.pytorch.global.torch.get_num_threads(),

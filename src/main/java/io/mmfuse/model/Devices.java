@@ -29,6 +29,7 @@ public final class Devices {
      * configured for a GPU host still runs on a laptop.
      */
     public static DeviceChoice select(Preference preference) {
+        NativeLibraries.unpack();
         DeviceChoice choice;
         if (preference == Preference.CPU) {
             choice = DeviceChoice.cpu("CPU requested");

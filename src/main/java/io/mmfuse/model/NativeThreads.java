@@ -32,6 +32,7 @@ public final class NativeThreads {
      */
     public static Settings configure(int intraOp, int interOp) {
         synchronized (LOCK) {
+            NativeLibraries.unpack();
             if (intraOp > 0) {
                 torch.set_num_threads(intraOp);
             }

@@ -77,7 +77,12 @@ final class CandidateHeap {
 
     /** Copies the kept ids (unordered) into {@code out}; returns how many. */
     int drainIds(int[] out) {
-        System.arraycopy(ids, 0, out, 0, size);
+        return drainIds(out, 0);
+    }
+
+    /** Copies the kept ids (unordered) into {@code out} from {@code offset}; returns how many. */
+    int drainIds(int[] out, int offset) {
+        System.arraycopy(ids, 0, out, offset, size);
         return size;
     }
 }
