@@ -89,10 +89,8 @@ log "CPU exact kNN: mmfuse CpuKnn, FAISS IndexFlatL2, torch.cdist+topk"
 for t in "${ts[@]}"; do
   for n in "${ns[@]}"; do
     load "search n=$n t=$t"
-    clean OMP_NUM_THREADS=$t OPENBLAS_NUM_THREADS=$t jmh "search-n$n-t$t" SearchBenchmark -p n=$n -p threads=$t
-    # The CpuKnn patch proposed in bench/README.md: t worker threads, each with 1-thread OpenBLAS.
-    [[ $n == 100003 ]] || clean OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 \
-      jmh "search-patched-n$n-t$t" SearchBenchmark -p n=$n -p threads=$t -p impl=PatchedCpuKnn
+    # As the mmfuse launcher runs it: 1-thread OpenBLAS, CpuKnn splits the tiles between t workers.
+    clean OMP_NUM_THREADS=$t OPENBLAS_NUM_THREADS=1 jmh "search-n$n-t$t" SearchBenchmark -p n=$n -p threads=$t
     clean OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=$t py search_faiss.py --db "$db" --queries "$queries" --n $n --threads $t --ids-dir "$run"
     clean OMP_NUM_THREADS=$t OPENBLAS_NUM_THREADS=$t py search_torch.py --db "$db" --queries "$queries" --n $n --threads $t --ids-dir "$run"
     log "  n=$n threads=$t done"
@@ -100,7 +98,7 @@ for t in "${ts[@]}"; do
 done
 if [[ $inherited == 1 && -n "${OPENBLAS_CORETYPE:-}${OPENBLAS_L2_SIZE:-}" ]]; then
   # What a user of this machine gets without cleaning the environment (not part of the ratios).
-  (export OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2; jmh "search-inherited-env" SearchBenchmark -p n=1000000 -p q=64 -p threads=2)
+  (export OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1; jmh "search-inherited-env" SearchBenchmark -p n=1000000 -p q=64 -p threads=2)
 fi
 
 log "image decode + resize to 3x64x64: mmfuse ImageDecoder, OpenCV-Python, Pillow"

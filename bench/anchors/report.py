@@ -27,7 +27,6 @@ NAMES = {
     "pil-draft": "Pillow, JPEG draft mode",
     "python-re": "plain Python (re + dict)",
     "pytorch": "same model in PyTorch",
-    "mmfuse-patched": "mmfuse + proposed CpuKnn patch",
 }
 
 
@@ -45,8 +44,6 @@ def load_jmh(run):
                 raise SystemExit(f"{path}: expected ms/op, got {e['primaryMetric']['scoreUnit']}")
             ms = [x for fork in e["primaryMetric"]["rawData"] for x in fork]
             impl = "mmfuse-inherited-env" if tag == "search-inherited-env" else "mmfuse"
-            if e.get("params", {}).get("impl") == "PatchedCpuKnn":
-                impl = "mmfuse-patched"
             if cls == "SearchBenchmark":
                 r = dict(bench="search", n=params["n"], q=params["q"], k=params["k"], threads=params["threads"],
                          items_per_op=params["q"])
@@ -155,11 +152,11 @@ def plot(records, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    impls = ("mmfuse", "mmfuse-patched", "faiss", "torch")
+    impls = ("mmfuse", "faiss", "torch")
     search = [r for r in records if r["bench"] == "search" and r["impl"] in impls]
     qs = sorted({r["q"] for r in search})
     fig, axes = plt.subplots(1, len(qs), figsize=(6 * len(qs), 4.5), squeeze=False)
-    colours = {"mmfuse": "tab:red", "mmfuse-patched": "tab:orange", "faiss": "tab:blue", "torch": "tab:green"}
+    colours = {"mmfuse": "tab:red", "faiss": "tab:blue", "torch": "tab:green"}
     for ax, q in zip(axes[0], qs):
         for impl in impls:
             for t, style in ((2, "-"), (1, "--")):
@@ -206,8 +203,7 @@ def main():
     png_path = os.path.join(a.results, stem + ".png")
 
     mmfuse = {key_of(r): r for r in records if r["impl"] == "mmfuse"}
-    patched = {key_of(r): r for r in records if r["impl"] == "mmfuse-patched"}
-    anchors = [r for r in records if r["impl"] not in ("mmfuse", "mmfuse-inherited-env", "mmfuse-patched")]
+    anchors = [r for r in records if r["impl"] not in ("mmfuse", "mmfuse-inherited-env")]
     order = ["search", "image-single", "image-batch", "text", "forward-image", "forward-text", "train-step"]
     anchors.sort(key=lambda r: (order.index(r["bench"]) if r["bench"] in order else 99, -r.get("threads", 1),
                                 r.get("n", 0), r.get("q", 0), r.get("batch", 0), r.get("objective", ""), r["impl"]))
@@ -235,13 +231,8 @@ def main():
             head.append((t, r))
     if head:
         parts = [f"{r:.2f}× at {t} thread{'s' if t > 1 else ''} ({'met' if r >= 1.0 else 'NOT met'})" for t, r in head]
-        line = (f"**Target (CPU search, Q=64, N=1M, d=256, k=10): mmfuse ≥ 1.0× FAISS throughput** — CpuKnn as "
-                f"shipped: {', '.join(parts)}")
-        pk = key_of(dict(bench="search", n=1_000_000, q=64, k=10, threads=2))
-        fk = [r for r in anchors if r["impl"] == "faiss" and key_of(r) == pk]
-        if pk in patched and fk:
-            line += f"; with the proposed patch at 2 threads: {ratio_cell(throughput(patched[pk]), throughput(fk[0]))[0]:.2f}×"
-        w(line + ".\n")
+        w(f"**Target (CPU search, Q=64, N=1M, d=256, k=10): mmfuse ≥ 1.0× FAISS throughput** — CpuKnn: "
+          f"{', '.join(parts)}.\n")
 
     w("## Side by side\n")
     w("| operation | size | threads | mmfuse | anchor | anchor result | ratio |")
@@ -263,22 +254,6 @@ def main():
           f"(not used for the ratios; both sides above run without them): {size_text(r)}, {r['threads']} threads: "
           f"{cell(throughput(r))} queries/s{note}.")
     w("")
-
-    if patched:
-        w("## Proposed CpuKnn patch (bench/src/main/java/io/mmfuse/bench/proposed/PatchedCpuKnn.java)\n")
-        w("Database tiles split between t worker threads, each running its own single-threaded OpenBLAS product "
-          "and heap scan (`OPENBLAS_NUM_THREADS=1`), candidates merged by the exact re-rank; re-rank reads the "
-          "database through one direct-buffer view instead of one JNI copy per candidate. Same ids and distances "
-          "as CpuKnn (PatchedCpuKnnTest).\n")
-        w("| size | threads | CpuKnn | patched | patched / CpuKnn | patched / FAISS |")
-        w("|---|---|---|---|---|---|")
-        for key, p in sorted(patched.items(), key=lambda kv: (-kv[1]["threads"], kv[1]["n"], kv[1]["q"])):
-            base = mmfuse.get(key)
-            faiss_r = [r for r in anchors if r["impl"] == "faiss" and key_of(r) == key]
-            w(f"| {size_text(p)} | {p['threads']} | {cell(throughput(base)) if base else '—'} | {cell(throughput(p))} | "
-              f"{ratio_cell(throughput(p), throughput(base))[1] if base else '—'} | "
-              f"{ratio_cell(throughput(p), throughput(faiss_r[0]))[1] if faiss_r else '—'} |")
-        w("")
 
     w("## Results agree\n")
     rec_lines = []
@@ -366,7 +341,9 @@ def main():
     debs = [f"{k[4:]} {v}" for k, v in machine.items() if k.startswith("deb_")]
     if debs:
         w(f"- Debian packages: `{', '.join(debs)}`")
-    w("- Thread settings: mmfuse `OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=t` + `torch.set_num_threads(t)`; "
+    w("- Thread settings: mmfuse search `OMP_NUM_THREADS=t, OPENBLAS_NUM_THREADS=1` + `torch.set_num_threads(t)` "
+      "(as the `mmfuse` launcher: CpuKnn splits the tiles between t workers), the model benchmarks "
+      "`OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=t` + `torch.set_num_threads(t)`; "
       "FAISS `OMP_NUM_THREADS=1, OPENBLAS_NUM_THREADS=t` (its best configuration here, ANCHORS.md); PyTorch "
       "`OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=t` + `torch.set_num_threads(t)`; image decoding one OpenCV thread "
       "per image and t worker threads on both sides. `OPENBLAS_CORETYPE` and `OPENBLAS_L2_SIZE` unset for every "

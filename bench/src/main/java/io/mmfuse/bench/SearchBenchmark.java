@@ -4,7 +4,6 @@ import io.mmfuse.search.CpuKnn;
 import io.mmfuse.search.FloatMatrix;
 import io.mmfuse.search.TopK;
 import io.mmfuse.search.VectorIndex;
-import io.mmfuse.bench.proposed.PatchedCpuKnn;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,6 +32,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * force in float64 at setup, and every measured iteration's last result must match them exactly
  * (CpuKnn re-ranks exactly, so no tolerance is needed). N values include odd tails that are not a
  * multiple of CpuKnn's tile.
+ *
+ * <p>Runs with single-threaded OpenBLAS, as the {@code mmfuse} launcher sets it: CpuKnn then splits
+ * the tiles between {@code threads} workers. {@code -Dbench.blasThreads=t} (with
+ * {@code OPENBLAS_NUM_THREADS=t}) measures its other path instead, one caller driving a t-thread BLAS.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -50,11 +53,7 @@ public class SearchBenchmark {
     @Param({"10"})
     public int k;
 
-    /** CpuKnn as shipped, or the copy with the patch proposed in bench/README.md. */
-    @Param({"CpuKnn"})
-    public String impl;
-
-    /** LibTorch and OpenBLAS threads; the environment must agree (see BenchEnv). */
+    /** LibTorch threads, hence CpuKnn's search workers; OpenBLAS runs 1 per call (see BenchEnv). */
     @Param({"2"})
     public int threads;
 
@@ -66,8 +65,7 @@ public class SearchBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
-        // The patch runs one single-threaded OpenBLAS call per worker thread.
-        BenchEnv.configureNativeThreads(threads, "PatchedCpuKnn".equals(impl) ? 1 : threads);
+        BenchEnv.configureNativeThreads(threads, Integer.getInteger("bench.blasThreads", 1));
         Path dir = BenchEnv.dataDir();
         Path dbPath = BenchVectors.ensure(BenchVectors.databasePath(dir, BenchVectors.DEFAULT_ROWS, BenchVectors.DEFAULT_DIM),
                 BenchVectors.DEFAULT_ROWS, BenchVectors.DEFAULT_DIM, BenchVectors.DATABASE_SEED);
@@ -79,11 +77,7 @@ public class SearchBenchmark {
                         + db.rows() + " and " + qs.rows());
             }
             int dim = db.cols();
-            index = switch (impl) {
-                case "CpuKnn" -> new CpuKnn(dim);
-                case "PatchedCpuKnn" -> new PatchedCpuKnn(dim);
-                default -> throw new IllegalArgumentException("impl must be CpuKnn or PatchedCpuKnn, got " + impl);
-            };
+            index = new CpuKnn(dim);
             int chunk = 65_536;
             float[] buf = new float[chunk * dim];
             for (int start = 0; start < n; start += chunk) {
@@ -126,7 +120,7 @@ public class SearchBenchmark {
     public void tearDown() throws IOException {
         if (last != null && BenchEnv.outDir().isPresent()) {
             // The anchors' ids are compared with these by report.py (recall@k).
-            Path out = BenchEnv.outDir().get().resolve("ids-" + ("CpuKnn".equals(impl) ? "mmfuse" : "mmfuse-patched") + "-n" + n + "-q" + q + "-t" + threads + ".txt");
+            Path out = BenchEnv.outDir().get().resolve("ids-mmfuse-n" + n + "-q" + q + "-t" + threads + ".txt");
             StringBuilder text = new StringBuilder();
             for (int i = 0; i < last.queries(); i++) {
                 StringJoiner line = new StringJoiner(" ");
