@@ -24,15 +24,15 @@ final class TrainOptions {
     @Option(names = "--threads", description = "LibTorch intra-op threads (default: all cores).")
     Integer threads;
 
-    @Option(names = "--constant-lr", description = "Keep the learning rate constant instead of a cosine decay over the run.")
-    boolean constantLr;
+    @Option(names = "--cosine-lr", description = "Decay the learning rate along a half cosine over the run (default: constant).")
+    boolean cosineLr;
 
     @Option(names = "--no-augment", description = "Turn off random flips and shifts of training images.")
     boolean noAugment;
 
     TrainConfig toConfig() {
         TrainConfig.Builder b = TrainConfig.builder().epochs(epochs).batchSize(batchSize).learningRate(learningRate)
-                .seed(seed).augment(!noAugment).cosineDecay(!constantLr);
+                .seed(seed).augment(!noAugment).cosineDecay(cosineLr);
         if (minutes != null) {
             b.timeBudget(Duration.ofMillis(Math.round(minutes * 60_000)));
         }
