@@ -82,6 +82,27 @@ class EndToEndTest {
     }
 
     @Test
+    void theEngineKeepsACollectionAcrossRestartsAndSearchesIt() {
+        Path root = dir.resolve("collections");
+        List<io.mmfuse.server.NewItem> items = new ArrayList<>();
+        for (Sample s : dataset.test().subList(0, 20)) {
+            items.add(io.mmfuse.server.NewItem.ofCaption(s.imageId(), s.captions().get(0)));
+        }
+        try (MmfuseEngine engine = MmfuseEngine.builder().checkpoint(outcome.checkpoint()).collectionsRoot(root).build()) {
+            engine.collections().create("shapes");
+            assertThat(engine.add("shapes", items).count()).isEqualTo(20);
+        }
+        try (MmfuseEngine engine = MmfuseEngine.builder().checkpoint(outcome.checkpoint()).collectionsRoot(root).build()) {
+            Sample target = dataset.test().get(7);
+            var hits = engine.search(io.mmfuse.server.SearchQuery.byText("shapes", target.captions().get(0), 3));
+            assertThat(hits).hasSize(3);
+            assertThat(hits.get(0).item().id()).isEqualTo(target.imageId());
+            assertThatThrownBy(() -> engine.search(io.mmfuse.server.SearchQuery.byText("shapes", "   ", 3)))
+                    .isInstanceOf(InvalidInputException.class);
+        }
+    }
+
+    @Test
     void anIndexFromAnotherModelIsRefused() {
         try (MmfuseModel model = MmfuseModel.load(outcome.checkpoint())) {
             StoredIndex foreign = new StoredIndex("someone-else", StoredIndex.Modality.TEXT, List.of("a"), List.of("a"),
