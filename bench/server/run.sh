@@ -13,7 +13,8 @@
 #
 # Knobs (environment): CKPT (a checkpoint dir; default: train a 64 px one), TRAIN_MIN (0.3),
 # IMAGE_SIZE (64), QUERIES (a file of query texts, one a line; default: the training captions of
-# the checkpoint trained here, else the Flickr8k captions), TRANSPORT (http|grpc), CASES, CONCURRENCY (1,8,64), WARMUP_S (3), MEASURE_S (10),
+# the checkpoint trained here, else the Flickr8k captions), TRANSPORTS ("http", "grpc" or
+# "http grpc"), CASES (text,image,search), GRPC_CASES (cases over gRPC; default CASES), CONCURRENCY (1,8,64), WARMUP_S (3), MEASURE_S (10),
 # ITEMS (2000), SOAK_MIN (10), SOAK_CLIENTS (8), SOAK_WARMUP_S (120), SOAK_SAMPLE_S (10),
 # SKIP_LOAD=1, SKIP_SOAK=1, WORK (scratch dir), RESULTS_DIR (bench/results),
 # MMFUSE_DIST (a frozen build: mmfuse.jar + lib/), FLICKR (dataset dir), HTTP_PORT, GRPC_PORT.
@@ -22,11 +23,13 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 here="$repo/bench/server"
 cd "$repo"
 
+CKPT_GIVEN="${CKPT:-}"
 WORK="${WORK:-/tmp/mmfuse-server-bench}"
 TRAIN_MIN="${TRAIN_MIN:-0.3}"
 IMAGE_SIZE="${IMAGE_SIZE:-64}"
-TRANSPORT="${TRANSPORT:-http}"
+TRANSPORTS="${TRANSPORTS:-http}"
 CASES="${CASES:-text,image,search}"
+GRPC_CASES="${GRPC_CASES:-$CASES}"
 CONCURRENCY="${CONCURRENCY:-1,8,64}"
 WARMUP_S="${WARMUP_S:-3}"
 MEASURE_S="${MEASURE_S:-10}"
@@ -46,6 +49,8 @@ SOAK_JAVA_OPTS="${SOAK_JAVA_OPTS:--Xms512m -Xmx512m -XX:+AlwaysPreTouch}"
 mkdir -p "$WORK" "$RESULTS_DIR"
 
 stamp="$(date -u +%F)"
+started="$(date -u '+%F %T')"
+loadavg_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 host="$(hostname -s)"
 res="$RESULTS_DIR/server-$stamp-$host"
 log() { echo "[run.sh $(date -u +%T)] $*" >&2; }
@@ -111,19 +116,27 @@ start_server() { # name java-opts serve-args...
 
 load_rc=0
 soak_rc=0
-load_args=(--http "http://127.0.0.1:$HTTP_PORT" --grpc "127.0.0.1:$GRPC_PORT" --transport "$TRANSPORT" --cases "$CASES"
+load_args=(--http "http://127.0.0.1:$HTTP_PORT" --grpc "127.0.0.1:$GRPC_PORT"
   --concurrency "$CONCURRENCY" --warmup-s "$WARMUP_S" --measure-s "$MEASURE_S" --collection-items "$ITEMS"
   --images "$FLICKR/images" --captions "$FLICKR/captions.tsv" --queries "$QUERIES")
+cases_for() { if [[ $1 == grpc ]]; then echo "$GRPC_CASES"; else echo "$CASES"; fi; }
 if [[ "${SKIP_LOAD:-0}" != 1 ]]; then
-  rm -f "$res-load-on.jsonl" "$res-load-off.jsonl"
   for mode in on off; do
     if [[ $mode == on ]]; then batching=(--max-batch 64 --max-wait-us 2000); else batching=(--max-batch 1); fi
     start_server "load-$mode" "$LOAD_JAVA_OPTS" "${batching[@]}"
-    log "load, batching $mode"
-    client load "${load_args[@]}" --label "batching-$mode" --out "$res-load-$mode.jsonl"
+    for t in $TRANSPORTS; do
+      log "load over $t, batching $mode"
+      rm -f "$res-load-$t-$mode.jsonl"
+      client load "${load_args[@]}" --transport "$t" --cases "$(cases_for "$t")" --label "batching-$mode" \
+        --out "$res-load-$t-$mode.jsonl"
+    done
     stop_server
   done
-  client report --on "$res-load-on.jsonl" --off "$res-load-off.jsonl" --max-batch 64 --out "$WORK/load.md" || load_rc=$?
+  for t in $TRANSPORTS; do
+    rc=0
+    client report --on "$res-load-$t-on.jsonl" --off "$res-load-$t-off.jsonl" --max-batch 64 --out "$WORK/load-$t.md" || rc=$?
+    if [[ $rc -ne 0 && $load_rc -eq 0 ]]; then load_rc=$rc; fi
+  done
 fi
 
 soak_s=$(awk -v m="$SOAK_MIN" 'BEGIN { printf "%d", m * 60 }')
@@ -146,24 +159,30 @@ fi
   echo "# mmfuse serve: load and soak, $stamp on $host"
   echo
   echo "- Machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB RAM, $(uname -sr)"
-  echo "- Java: $(java -version 2>&1 | head -1); mmfuse commit $(git -C "$repo" rev-parse --short HEAD) (dist: $dist)"
-  echo "- Date: $(date -u '+%F %T') UTC (end of run)"
-  echo "- Checkpoint: $CKPT (image size $IMAGE_SIZE px unless CKPT was given)"
+  echo "- Java: $(java -version 2>&1 | head -1); mmfuse commit $(git -C "$repo" rev-parse --short HEAD) (dist: $dist${MMFUSE_DIST:+, a frozen build})"
+  echo "- Date: $started to $(date -u '+%T') UTC; load average (1/5/15 min) at start $loadavg_start, at end $(cut -d' ' -f1-3 /proc/loadavg)"
+  if [[ -n "$CKPT_GIVEN" ]]; then
+    echo "- Checkpoint: $CKPT (given)"
+  else
+    echo "- Checkpoint: $CKPT, trained by this script: \`mmfuse quickstart --minutes $TRAIN_MIN\` (synthetic shapes), then \`mmfuse train --data <quickstart data> --minutes $TRAIN_MIN --image-size $IMAGE_SIZE\`"
+  fi
   echo "- Client and server share the same $(nproc) cores on loopback; the client JVM's CPU is part of what is measured."
-  echo "- Command: \`$(printf '%q ' env CKPT="${CKPT}" TRANSPORT="$TRANSPORT" CONCURRENCY="$CONCURRENCY" WARMUP_S="$WARMUP_S" MEASURE_S="$MEASURE_S" SOAK_MIN="$SOAK_MIN" bench/server/run.sh)\`"
+  echo "- Command: \`$(printf '%q ' env ${CKPT_GIVEN:+CKPT="$CKPT_GIVEN"} TRANSPORTS="$TRANSPORTS" GRPC_CASES="$GRPC_CASES" CONCURRENCY="$CONCURRENCY" WARMUP_S="$WARMUP_S" MEASURE_S="$MEASURE_S" SOAK_MIN="$SOAK_MIN" bench/server/run.sh)\`"
   echo
   echo "Servers:"
   echo
   for c in "${SERVE_CMDS[@]}"; do echo "    $c"; done
   if [[ "${SKIP_LOAD:-0}" != 1 ]]; then
-    echo
-    echo "## Load ($TRANSPORT, closed loop, ${WARMUP_S} s warm-up + ${MEASURE_S} s measured per row)"
-    echo
-    echo "One request = one text, one JPEG (raw body) or one text search (k = 10, collection of $ITEMS Flickr8k images)."
-    echo "Images: the first 2,000 Flickr8k JPEGs (224x224). Query texts: ${QUERIES:-Flickr8k captions}."
-    echo "Mean batch = inputs per model call during the window, from the server's /metrics. Raw: \`$(basename "$res")-load-{on,off}.jsonl\`."
-    echo
-    cat "$WORK/load.md"
+    for t in $TRANSPORTS; do
+      echo
+      echo "## Load over $t (closed loop, ${WARMUP_S} s warm-up + ${MEASURE_S} s measured per row)"
+      echo
+      echo "One request = one text, one JPEG ($([[ $t == http ]] && echo 'raw HTTP body' || echo 'bytes field')) or one text search (k = 10, collection of $ITEMS Flickr8k images)."
+      echo "Images: the first 2,000 Flickr8k JPEGs (224x224). Query texts: ${QUERIES:-Flickr8k captions}."
+      echo "Mean batch = inputs per model call during the window, from the server's /metrics (search embeds its query text through the text batcher). Raw: \`$(basename "$res")-load-$t-{on,off}.jsonl\`."
+      echo
+      cat "$WORK/load-$t.md"
+    done
   fi
   if [[ "${SKIP_SOAK:-0}" != 1 ]]; then
     echo
