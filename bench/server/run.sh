@@ -1,0 +1,199 @@
+#!/usr/bin/env bash
+# Load and soak benchmark of `mmfuse serve` on loopback (issue 6, "Load and soak").
+#
+#  1. load: closed-loop clients (java.net.http or gRPC, HdrHistogram) at concurrency 1, 8, 64 for
+#     text embedding, image embedding (real Flickr8k JPEGs) and search (a collection of 2,000
+#     images), against the same checkpoint served twice: dynamic batching on
+#     (--max-batch 64 --max-wait-us 2000) and off (--max-batch 1);
+#  2. soak: 8 clients of mixed traffic for SOAK_MIN minutes against the batching server, sampling
+#     RSS and JavaCPP's Pointer.physicalBytes() every 10 s; fails when either grows > 5 % after
+#     the 2-minute warm-up.
+# Writes bench/results/server-<date>-<host>.md (+ raw .jsonl/.csv and a PNG when matplotlib is there).
+# Exit: 0 all good, 3 load target not met, 4 soak failed (results are written either way).
+#
+# Knobs (environment): CKPT (a checkpoint dir; default: train a 64 px one), TRAIN_MIN (0.3),
+# IMAGE_SIZE (64), QUERIES (a file of query texts, one a line; default: the training captions of
+# the checkpoint trained here, else the Flickr8k captions), TRANSPORTS ("http", "grpc" or
+# "http grpc"), CASES (text,image,search), GRPC_CASES (cases over gRPC; default CASES), CONCURRENCY (1,8,64), WARMUP_S (3), MEASURE_S (10),
+# ITEMS (2000), SOAK_MIN (10), SOAK_CLIENTS (8), SOAK_WARMUP_S (120), SOAK_SAMPLE_S (10),
+# SKIP_LOAD=1, SKIP_SOAK=1, WORK (scratch dir), RESULTS_DIR (bench/results),
+# MMFUSE_DIST (a frozen build: mmfuse.jar + lib/), FLICKR (dataset dir), HTTP_PORT, GRPC_PORT.
+set -euo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+here="$repo/bench/server"
+cd "$repo"
+
+CKPT_GIVEN="${CKPT:-}"
+WORK="${WORK:-/tmp/mmfuse-server-bench}"
+TRAIN_MIN="${TRAIN_MIN:-0.3}"
+IMAGE_SIZE="${IMAGE_SIZE:-64}"
+TRANSPORTS="${TRANSPORTS:-http}"
+CASES="${CASES:-text,image,search}"
+GRPC_CASES="${GRPC_CASES:-$CASES}"
+CONCURRENCY="${CONCURRENCY:-1,8,64}"
+WARMUP_S="${WARMUP_S:-3}"
+MEASURE_S="${MEASURE_S:-10}"
+ITEMS="${ITEMS:-2000}"
+SOAK_MIN="${SOAK_MIN:-10}"
+SOAK_CLIENTS="${SOAK_CLIENTS:-8}"
+SOAK_WARMUP_S="${SOAK_WARMUP_S:-120}"
+SOAK_SAMPLE_S="${SOAK_SAMPLE_S:-10}"
+RESULTS_DIR="${RESULTS_DIR:-$repo/bench/results}"
+FLICKR="${FLICKR:-/work/shared/data/flickr8k}"
+HTTP_PORT="${HTTP_PORT:-18080}"
+GRPC_PORT="${GRPC_PORT:-19090}"
+LOAD_JAVA_OPTS="${LOAD_JAVA_OPTS:--Xmx1g}"
+# Fixed, pre-touched heap for the soak: heap pages first touched during the run would show up as
+# RSS growth that is not a leak; with them touched up front, growth is native (or metaspace).
+SOAK_JAVA_OPTS="${SOAK_JAVA_OPTS:--Xms512m -Xmx512m -XX:+AlwaysPreTouch}"
+mkdir -p "$WORK" "$RESULTS_DIR"
+
+stamp="$(date -u +%F)"
+started="$(date -u '+%F %T')"
+loadavg_start="$(cut -d' ' -f1-3 /proc/loadavg)"
+host="$(hostname -s)"
+res="$RESULTS_DIR/server-$stamp-$host"
+log() { echo "[run.sh $(date -u +%T)] $*" >&2; }
+
+# --- build: the mmfuse dist (launcher builds it when stale) and the bench classes -------------
+if [[ -n "${MMFUSE_DIST:-}" ]]; then
+  dist="$MMFUSE_DIST"
+else
+  ./mmfuse --help >/dev/null
+  dist="$repo/target"
+fi
+cp_dist="$dist/mmfuse.jar:$dist/lib/*"
+build="$here/build"
+rm -rf "$build" && mkdir -p "$build/classes" "$build/agent"
+javac -d "$build/classes" -cp "$cp_dist" $(find "$here/src" -name '*.java')
+javac -d "$build/agent" -cp "$cp_dist" $(find "$here/agent" -name '*.java')
+printf 'Premain-Class: io.mmfuse.bench.agent.NativeMemoryAgent\n' >"$build/agent.mf"
+jar cfm "$build/native-memory-agent.jar" "$build/agent.mf" -C "$build/agent" .
+client() { java -Xmx1g -cp "$build/classes:$cp_dist" io.mmfuse.bench.server.Main "$@"; }
+
+# --- checkpoint ----------------------------------------------------------------------------
+if [[ -z "${CKPT:-}" ]]; then
+  log "training a ${IMAGE_SIZE} px checkpoint (synthetic quickstart data, ${TRAIN_MIN} min)"
+  rm -rf "$WORK/qs" "$WORK/ck"
+  ./mmfuse quickstart --out "$WORK/qs" --minutes "$TRAIN_MIN" >"$WORK/quickstart.log" 2>&1
+  ./mmfuse train --data "$WORK/qs/data" --out "$WORK/ck" --minutes "$TRAIN_MIN" --image-size "$IMAGE_SIZE" >"$WORK/train.log" 2>&1
+  CKPT="$WORK/ck/checkpoint"
+  # Query texts the synthetic model knows the words of (Flickr captions are mostly out of its vocabulary).
+  QUERIES="${QUERIES:-$WORK/queries.txt}"
+  cat "$WORK"/qs/data/*/*.txt >"$QUERIES"
+fi
+QUERIES="${QUERIES:-}"
+
+# --- server lifecycle -----------------------------------------------------------------------
+SERVER_PID=""
+stop_server() {
+  if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill -TERM "$SERVER_PID"
+    wait "$SERVER_PID" || true
+  fi
+  SERVER_PID=""
+}
+trap stop_server EXIT
+declare -a SERVE_CMDS=()
+start_server() { # name java-opts serve-args...
+  local name="$1" opts="$2"; shift 2
+  rm -rf "$WORK/collections-$name"
+  local cmd=(./mmfuse serve --model "$CKPT" --host 127.0.0.1 --http-port "$HTTP_PORT" --grpc-port "$GRPC_PORT"
+    --collections "$WORK/collections-$name" --queue 1024 "$@")
+  SERVE_CMDS+=("$name: MMFUSE_JAVA_OPTS='$opts' ${cmd[*]}")
+  MMFUSE_JAVA_OPTS="$opts" "${cmd[@]}" >"$WORK/server-$name.log" 2>&1 &
+  SERVER_PID=$!  # the launcher execs java, so this is the server JVM
+  for _ in $(seq 1 240); do
+    if curl -sf "http://127.0.0.1:$HTTP_PORT/v1/health" >/dev/null 2>&1; then
+      log "server '$name' ready (pid $SERVER_PID)"
+      return 0
+    fi
+    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server-$name.log" >&2; log "server '$name' died"; exit 1; }
+    sleep 0.5
+  done
+  log "server '$name' not ready after 120 s"; exit 1
+}
+
+load_rc=0
+soak_rc=0
+load_args=(--http "http://127.0.0.1:$HTTP_PORT" --grpc "127.0.0.1:$GRPC_PORT"
+  --concurrency "$CONCURRENCY" --warmup-s "$WARMUP_S" --measure-s "$MEASURE_S" --collection-items "$ITEMS"
+  --images "$FLICKR/images" --captions "$FLICKR/captions.tsv" --queries "$QUERIES")
+cases_for() { if [[ $1 == grpc ]]; then echo "$GRPC_CASES"; else echo "$CASES"; fi; }
+if [[ "${SKIP_LOAD:-0}" != 1 ]]; then
+  for mode in on off; do
+    if [[ $mode == on ]]; then batching=(--max-batch 64 --max-wait-us 2000); else batching=(--max-batch 1); fi
+    start_server "load-$mode" "$LOAD_JAVA_OPTS" "${batching[@]}"
+    for t in $TRANSPORTS; do
+      log "load over $t, batching $mode"
+      rm -f "$res-load-$t-$mode.jsonl"
+      client load "${load_args[@]}" --transport "$t" --cases "$(cases_for "$t")" --label "batching-$mode" \
+        --out "$res-load-$t-$mode.jsonl"
+    done
+    stop_server
+  done
+  for t in $TRANSPORTS; do
+    rc=0
+    client report --on "$res-load-$t-on.jsonl" --off "$res-load-$t-off.jsonl" --max-batch 64 --out "$WORK/load-$t.md" || rc=$?
+    if [[ $rc -ne 0 && $load_rc -eq 0 ]]; then load_rc=$rc; fi
+  done
+fi
+
+soak_s=$(awk -v m="$SOAK_MIN" 'BEGIN { printf "%d", m * 60 }')
+if [[ "${SKIP_SOAK:-0}" != 1 ]]; then
+  rm -f "$WORK/agent.txt"
+  start_server soak "$SOAK_JAVA_OPTS -javaagent:$build/native-memory-agent.jar=$WORK/agent.txt,$SOAK_SAMPLE_S" --max-batch 64 --max-wait-us 2000
+  log "soak, $SOAK_MIN min"
+  client soak --http "http://127.0.0.1:$HTTP_PORT" --pid "$SERVER_PID" --agent-file "$WORK/agent.txt" \
+    --duration-s "$soak_s" --sample-s "$SOAK_SAMPLE_S" --warmup-s "$SOAK_WARMUP_S" --clients "$SOAK_CLIENTS" --max-growth 0.05 \
+    --collection-items "$ITEMS" --images "$FLICKR/images" --captions "$FLICKR/captions.tsv" --queries "$QUERIES" \
+    --out-csv "$res-soak.csv" --out-md "$WORK/soak.md" || soak_rc=$?
+  stop_server
+  if /usr/bin/python3 -c 'import matplotlib' 2>/dev/null; then
+    /usr/bin/python3 "$here/plot.py" "$res-soak.csv" "$res-soak.png" "$SOAK_WARMUP_S" || log "plot failed"
+  fi
+fi
+
+# --- results file ---------------------------------------------------------------------------
+{
+  echo "# mmfuse serve: load and soak, $stamp on $host"
+  echo
+  echo "- Machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB RAM, $(uname -sr)"
+  echo "- Java: $(java -version 2>&1 | head -1); mmfuse commit $(git -C "$repo" rev-parse --short HEAD) (dist: $dist${MMFUSE_DIST:+, a frozen build})"
+  echo "- Date: $started to $(date -u '+%T') UTC; load average (1/5/15 min) at start $loadavg_start, at end $(cut -d' ' -f1-3 /proc/loadavg)"
+  if [[ -n "$CKPT_GIVEN" ]]; then
+    echo "- Checkpoint: $CKPT (given)"
+  else
+    echo "- Checkpoint: $CKPT, trained by this script: \`mmfuse quickstart --minutes $TRAIN_MIN\` (synthetic shapes), then \`mmfuse train --data <quickstart data> --minutes $TRAIN_MIN --image-size $IMAGE_SIZE\`"
+  fi
+  echo "- Client and server share the same $(nproc) cores on loopback; the client JVM's CPU is part of what is measured."
+  echo "- Command: \`$(printf '%q ' env ${CKPT_GIVEN:+CKPT="$CKPT_GIVEN"} TRANSPORTS="$TRANSPORTS" GRPC_CASES="$GRPC_CASES" CONCURRENCY="$CONCURRENCY" WARMUP_S="$WARMUP_S" MEASURE_S="$MEASURE_S" SOAK_MIN="$SOAK_MIN" bench/server/run.sh)\`"
+  echo
+  echo "Servers:"
+  echo
+  for c in "${SERVE_CMDS[@]}"; do echo "    $c"; done
+  if [[ "${SKIP_LOAD:-0}" != 1 ]]; then
+    for t in $TRANSPORTS; do
+      echo
+      echo "## Load over $t (closed loop, ${WARMUP_S} s warm-up + ${MEASURE_S} s measured per row)"
+      echo
+      echo "One request = one text, one JPEG ($([[ $t == http ]] && echo 'raw HTTP body' || echo 'bytes field')) or one text search (k = 10, collection of $ITEMS Flickr8k images)."
+      echo "Images: the first 2,000 Flickr8k JPEGs (224x224). Query texts: ${QUERIES:-Flickr8k captions}."
+      echo "Mean batch = inputs per model call during the window, from the server's /metrics (search embeds its query text through the text batcher). Raw: \`$(basename "$res")-load-$t-{on,off}.jsonl\`."
+      echo
+      cat "$WORK/load-$t.md"
+    done
+  fi
+  if [[ "${SKIP_SOAK:-0}" != 1 ]]; then
+    echo
+    echo "## Soak ($SOAK_MIN min, $SOAK_CLIENTS clients, batching on, server heap: $SOAK_JAVA_OPTS)"
+    echo
+    echo "Pointer.physicalBytes()/totalBytes() come from a -javaagent (bench/server/agent) inside the server JVM, since /metrics has no JavaCPP gauge. Raw: \`$(basename "$res")-soak.csv\`."
+    echo
+    [[ -f "$res-soak.png" ]] && echo "![soak memory]($(basename "$res")-soak.png)" && echo
+    cat "$WORK/soak.md"
+  fi
+} >"$res.md"
+log "wrote $res.md"
+if [[ $soak_rc -ne 0 ]]; then exit "$soak_rc"; fi
+exit "$load_rc"
