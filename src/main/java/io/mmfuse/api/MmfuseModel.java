@@ -188,13 +188,7 @@ public final class MmfuseModel implements AutoCloseable {
     }
 
     static Vocabulary readVocabulary(byte[] bytes) throws IOException {
-        Path tmp = Files.createTempFile("mmfuse-vocab", ".json");
-        try {
-            Files.write(tmp, bytes);
-            return Vocabulary.load(tmp);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        return Vocabulary.fromJson(VOCABULARY_FILE, bytes, new io.mmfuse.text.Tokenizer());
     }
 
     static String sha256(byte[] bytes) {

@@ -19,7 +19,6 @@ import io.mmfuse.train.TrainResult;
 import io.mmfuse.train.Trainer;
 import io.mmfuse.train.TrainingData;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -142,13 +141,7 @@ public final class TrainingJob {
 
     static byte[] vocabularyBytes(Vocabulary vocabulary) {
         try {
-            Path tmp = Files.createTempFile("mmfuse-vocab", ".json");
-            try {
-                vocabulary.save(tmp);
-                return Files.readAllBytes(tmp);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+            return vocabulary.toJson();
         } catch (IOException e) {
             throw new io.mmfuse.MmfuseException("cannot serialise the vocabulary: " + e.getMessage(), e);
         }

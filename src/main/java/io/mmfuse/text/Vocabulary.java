@@ -201,9 +201,14 @@ public final class Vocabulary {
 
     /** Writes the vocabulary as JSON, atomically (temporary file, then rename). */
     public void save(Path path) throws IOException {
+        AtomicFiles.write(path, toJson());
+    }
+
+    /** The JSON that {@link #save} writes, for callers that store it elsewhere (e.g. in a checkpoint). */
+    public byte[] toJson() throws IOException {
         VocabularyFile file = new VocabularyFile(VocabularyFile.FORMAT, VocabularyFile.VERSION,
                 documentCount, tokens, documentFrequency, idf);
-        AtomicFiles.write(path, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(file));
+        return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(file);
     }
 
     public static Vocabulary load(Path path) throws IOException {
@@ -217,10 +222,19 @@ public final class Vocabulary {
      * @throws java.nio.file.NoSuchFileException when it does not exist
      */
     public static Vocabulary load(Path path, Tokenizer tokenizer) throws IOException {
-        String name = path.toString();
+        return fromJson(path.toString(), Files.readAllBytes(path), tokenizer);
+    }
+
+    /**
+     * Parses what {@link #toJson} produced.
+     *
+     * @param name how errors call the source
+     * @throws InvalidInputException (named {@code name}) when the bytes are not a valid vocabulary
+     */
+    public static Vocabulary fromJson(String name, byte[] json, Tokenizer tokenizer) throws IOException {
         VocabularyFile file;
         try {
-            file = JSON.readValue(Files.readAllBytes(path), VocabularyFile.class);
+            file = JSON.readValue(json, VocabularyFile.class);
         } catch (JacksonException e) {
             throw new InvalidInputException(name, "not a vocabulary JSON file: " + e.getOriginalMessage(), e);
         }
