@@ -32,6 +32,7 @@ train() {  # name, extra args...
 
 declare -A extra=(
   [contrastive]="--minutes $main_min"
+  [contrastive-cosine]="--minutes $main_min --cosine-lr"
   [seed]="--minutes $seed_min --objective seed"
   [abl-bow-64]="--minutes $abl_min --text-encoder bow --image-size 64"
   [abl-tokens-64]="--minutes $abl_min --text-encoder tokens --image-size 64"

@@ -29,7 +29,11 @@ import org.slf4j.LoggerFactory;
  * (one {@link PointerScope} per batch).
  *
  * <p>A batch runs as soon as it holds {@link BatchingConfig#maxBatchSize()} inputs, or a preferred
- * size with nothing more queued, or when its oldest input has waited {@link BatchingConfig#maxWait()}.
+ * size, or at least as many inputs as the previous batch had, or when its oldest input has waited
+ * {@link BatchingConfig#maxWait()}. The third rule makes the wait adaptive: a lone client never
+ * waits for company that is not coming (a fixed 2 ms wait made batching 3x slower than no batching
+ * at concurrency 1, bench/results/server-2026-11-26-vm.md), while under concurrent load the worker
+ * still waits up to maxWait whenever fewer inputs than last time have arrived.
  * Each input completes through its own future; when the model throws, only the inputs of that
  * batch fail, with that error. Admission is all-or-nothing per request and bounded by
  * {@link BatchingConfig#queueCapacity()}: a request that does not fit is rejected at once with
@@ -71,6 +75,8 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
     private final ScheduledExecutorService deadlines;
     private final Thread worker;
     private boolean accepting = true;
+    /** Inputs in the previous batch; read and written by the worker thread only. */
+    private int lastBatchSize = 1;
     /** Smoothed batch run time, for the Retry-After hint. */
     private volatile double avgBatchNanos = 1e6;
 
@@ -224,7 +230,7 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
             long dispatchAt = queue.peekFirst().enqueuedNanos + config.maxWait().toNanos();
             while (accepting) {
                 int n = queue.size();
-                if (n >= config.maxBatchSize() || preferred.contains(n)) {
+                if (n >= config.maxBatchSize() || preferred.contains(n) || n >= lastBatchSize) {
                     break;
                 }
                 long wait = dispatchAt - System.nanoTime();
@@ -238,6 +244,7 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
             for (int i = 0; i < take; i++) {
                 batch.add(queue.pollFirst());
             }
+            lastBatchSize = take;
             return batch;
         } finally {
             lock.unlock();

@@ -86,13 +86,32 @@ class DynamicBatcherTest {
     }
 
     @Test
-    void aLoneInputWaitsAtMostMaxWaitForCompany() throws Exception {
-        start(config(8, 100, 100));
+    void aLoneClientNeverWaitsForCompany() throws Exception {
+        start(config(8, 2000, 100));
         long t0 = System.nanoTime();
-        assertThat(batcher.submit(3, null).get(5, TimeUnit.SECONDS)).isEqualTo(30);
+        for (int i = 0; i < 3; i++) {
+            assertThat(batcher.submit(i, null).get(5, TimeUnit.SECONDS)).isEqualTo(i * 10);
+        }
+        // Three waits of maxWait would take 6 s; the adaptive rule runs each input at once.
+        assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(1500);
+        assertThat(batches).containsExactly(List.of(0), List.of(1), List.of(2));
+    }
+
+    @Test
+    void afterABiggerBatchAnInputWaitsAtMostMaxWaitForCompany() throws Exception {
+        start(config(8, 300, 100));
+        CompletableFuture<Integer> first = occupyWorker();
+        List<CompletableFuture<Integer>> three = batcher.submitAll(List.of(1, 2, 3), null);
+        gate.countDown();
+        first.get(5, TimeUnit.SECONDS);
+        for (CompletableFuture<Integer> f : three) {
+            f.get(5, TimeUnit.SECONDS);
+        }
+        long t0 = System.nanoTime();
+        assertThat(batcher.submit(4, null).get(5, TimeUnit.SECONDS)).isEqualTo(40);
         long ms = (System.nanoTime() - t0) / 1_000_000;
-        assertThat(ms).isGreaterThanOrEqualTo(95).isLessThan(3000);
-        assertThat(batches).containsExactly(List.of(3));
+        assertThat(ms).isGreaterThanOrEqualTo(290).isLessThan(3000);
+        assertThat(batches).containsExactly(List.of(1000), List.of(1, 2, 3), List.of(4));
     }
 
     @Test
