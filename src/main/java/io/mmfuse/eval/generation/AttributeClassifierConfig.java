@@ -9,16 +9,20 @@ import io.mmfuse.image.ImageOptions;
  *
  * @param imageSize side of the square input, a multiple of 16 (four blocks each halve it)
  * @param width channels of the first conv block; the others have 2x, 4x and 8x as many
+ * @param cellChannels channels each cell of the last feature map is squeezed to before flattening
  * @param hidden units of the fully connected layer between the flattened feature map and the heads
  * @param dropout dropout before the heads while training, in [0, 1)
  */
-public record AttributeClassifierConfig(int imageSize, int width, int hidden, double dropout) {
+public record AttributeClassifierConfig(int imageSize, int width, int cellChannels, int hidden, double dropout) {
     public AttributeClassifierConfig {
         if (imageSize < 16 || imageSize > 1024 || imageSize % 16 != 0) {
             throw new InvalidInputException("imageSize", "must be a multiple of 16 in [16, 1024], was " + imageSize);
         }
         if (width < 1 || width > 256) {
             throw new InvalidInputException("width", "must be in [1, 256], was " + width);
+        }
+        if (cellChannels < 1 || cellChannels > 1024) {
+            throw new InvalidInputException("cellChannels", "must be in [1, 1024], was " + cellChannels);
         }
         if (hidden < 1 || hidden > 8192) {
             throw new InvalidInputException("hidden", "must be in [1, 8192], was " + hidden);
@@ -28,9 +32,9 @@ public record AttributeClassifierConfig(int imageSize, int width, int hidden, do
         }
     }
 
-    /** 64 px input, width 16 (16/32/64/128 channels), 256 hidden units, dropout 0.1. */
+    /** 64 px input, width 16 (16/32/64/128 channels), 16 channels per cell, 256 hidden units, dropout 0.1. */
     public static AttributeClassifierConfig defaults() {
-        return new AttributeClassifierConfig(ImageOptions.DEFAULT_SIZE, 16, 256, 0.1);
+        return new AttributeClassifierConfig(ImageOptions.DEFAULT_SIZE, 16, 16, 256, 0.1);
     }
 
     /** Side of the last feature map, flattened into the hidden layer so that positions survive. */
@@ -49,23 +53,26 @@ public record AttributeClassifierConfig(int imageSize, int width, int hidden, do
     public static final class Builder {
         private int imageSize;
         private int width;
+        private int cellChannels;
         private int hidden;
         private double dropout;
 
         private Builder(AttributeClassifierConfig c) {
             imageSize = c.imageSize;
             width = c.width;
+            cellChannels = c.cellChannels;
             hidden = c.hidden;
             dropout = c.dropout;
         }
 
         public Builder imageSize(int v) { imageSize = v; return this; }
         public Builder width(int v) { width = v; return this; }
+        public Builder cellChannels(int v) { cellChannels = v; return this; }
         public Builder hidden(int v) { hidden = v; return this; }
         public Builder dropout(double v) { dropout = v; return this; }
 
         public AttributeClassifierConfig build() {
-            return new AttributeClassifierConfig(imageSize, width, hidden, dropout);
+            return new AttributeClassifierConfig(imageSize, width, cellChannels, hidden, dropout);
         }
     }
 }

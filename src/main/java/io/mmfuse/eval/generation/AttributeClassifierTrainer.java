@@ -11,6 +11,7 @@ import io.mmfuse.model.Tensors;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.AdamW;
 import org.bytedeco.pytorch.AdamWOptions;
@@ -56,9 +57,12 @@ public final class AttributeClassifierTrainer {
 
     /**
      * Generates {@code shapes}, trains a new classifier on its train split and scores it on its
-     * test split's real images with their evaluation captions ({@link EvaluationTargets}); the
-     * test report splits by {@code shapes.heldOutFromTrain()}. That accuracy is the ceiling a
-     * generator can reach when this classifier judges it.
+     * test split's real images with their evaluation captions ({@link EvaluationTargets}). That
+     * accuracy is the ceiling a generator can reach when this classifier judges it.
+     *
+     * <p>The classifier is the judge, not the system under test, so it trains with nothing held
+     * out: its train split is drawn as if {@code heldOutFromTrain} were empty (the test split does
+     * not depend on it), and the test report is still split by {@code shapes.heldOutFromTrain()}.
      */
     public static Trained trainOnSynthetic(SyntheticShapes.Config shapes, AttributeClassifierConfig modelConfig,
                                            ClassifierTrainConfig trainConfig, DeviceChoice device,
@@ -71,7 +75,7 @@ public final class AttributeClassifierTrainer {
                     + shapes.trainImages() + " and " + shapes.testImages());
         }
         NativeThreads.intraOp(trainConfig.threads());
-        SyntheticShapes.Generated g = SyntheticShapes.generateWithScenes(shapes);
+        SyntheticShapes.Generated g = SyntheticShapes.generateWithScenes(shapes.withHeldOutFromTrain(Set.of()));
         int threads = trainConfig.threads();
         SceneImages train = SceneImages.decode(g.dataset().train(), g.scenes(), shapes.size(), modelConfig.imageSize(), threads);
         SceneImages test = SceneImages.decode(g.dataset().test(), g.scenes(), shapes.size(), modelConfig.imageSize(), threads);
@@ -135,6 +139,9 @@ public final class AttributeClassifierTrainer {
                 double lossSum = 0;
                 int epochSteps = 0;
                 for (int step = 0; step < steps; step++) {
+                    if (config.cosineDecay()) {
+                        setLearningRate(optimizer, scheduledRate(epoch, step, steps, System.nanoTime() - start));
+                    }
                     int from = step * config.batchSize();
                     int b = Math.min(config.batchSize(), n - from);
                     if (b < 2) {
@@ -202,6 +209,24 @@ public final class AttributeClassifierTrainer {
             total = total == null ? term : total.add(term);
         }
         return total.neg();
+    }
+
+    /** A half cosine from the start rate down to 1 % of it, over epochs or the time budget, whichever runs out first. */
+    double scheduledRate(int epoch, int step, int stepsPerEpoch, long elapsedNanos) {
+        double byEpochs = ((epoch - 1) + step / (double) stepsPerEpoch) / config.epochs();
+        double byTime = config.timeBudget() == null ? 0 : elapsedNanos / (double) config.timeBudget().toNanos();
+        double progress = Math.min(1.0, Math.max(byEpochs, byTime));
+        double floor = 0.01;
+        return config.learningRate() * (floor + (1 - floor) * 0.5 * (1 + Math.cos(Math.PI * progress)));
+    }
+
+    private static void setLearningRate(AdamW optimizer, double lr) {
+        try (PointerScope scope = new PointerScope()) {
+            var groups = optimizer.param_groups();
+            for (long g = 0; g < groups.size(); g++) {
+                groups.get(g).options().set_lr(lr);
+            }
+        }
     }
 
     private static double seconds(long sinceNanos) {
