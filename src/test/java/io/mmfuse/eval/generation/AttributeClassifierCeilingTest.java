@@ -15,7 +15,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The judge at full size: 3,000 training images for up to 5 minutes, read on 500 real test
  * images. Its accuracy is the ceiling a text-to-image generator can reach under it; the table
- * goes to stdout.
+ * goes to stdout. Measured on 2 shared cores (34 epochs in the 5 minutes, 335 img/s): colour
+ * 98.8 %, shape 98.5 %, position 97.0 %, count 99.8 %, exact 94.8 % (held-out combinations:
+ * 99.0 / 98.0 / 98.3 / 100 / 95.0 %).
  */
 @Tag("slow")
 class AttributeClassifierCeilingTest {
