@@ -66,6 +66,14 @@ public record GanTrainingData(float[] images, int imageCount, float[] captionEmb
         }
     }
 
+    static void requireFinite(String name, float[] values) {
+        for (int i = 0; i < values.length; i++) {
+            if (!Float.isFinite(values[i])) {
+                throw new InvalidInputException(name + "[" + i + "]", "is " + values[i]);
+            }
+        }
+    }
+
     /**
      * Embeds {@code captions} with the retrieval model and pairs them with the images.
      *

@@ -25,11 +25,11 @@ final class SpectralNormConv2d extends Module {
     private static final long[] DILATION = {1, 1};
 
     SpectralNormConv2d(long in, long out, long kernel, long stride, long padding, boolean spectralNorm) {
-        weight = Tensors.keep(register_parameter("weight", randn(out, in, kernel, kernel).mul(new Scalar(0.02))));
-        bias = Tensors.keep(register_parameter("bias", zeros(out)));
+        weight = ModuleTensors.register(register_parameter("weight", randn(out, in, kernel, kernel).mul(new Scalar(0.02))));
+        bias = ModuleTensors.register(register_parameter("bias", zeros(out)));
         if (spectralNorm) {
-            u = Tensors.keep(register_buffer("u", SpectralNormalizer.randomUnit(out)));
-            v = Tensors.keep(register_buffer("v", SpectralNormalizer.randomUnit(in * kernel * kernel)));
+            u = ModuleTensors.register(register_buffer("u", SpectralNormalizer.randomUnit(out)));
+            v = ModuleTensors.register(register_buffer("v", SpectralNormalizer.randomUnit(in * kernel * kernel)));
         } else {
             u = null;
             v = null;

@@ -18,11 +18,11 @@ final class SpectralNormLinear extends Module {
     private final Tensor v;
 
     SpectralNormLinear(long in, long out, boolean spectralNorm) {
-        weight = Tensors.keep(register_parameter("weight", randn(out, in).mul(new Scalar(0.02))));
-        bias = Tensors.keep(register_parameter("bias", zeros(out)));
+        weight = ModuleTensors.register(register_parameter("weight", randn(out, in).mul(new Scalar(0.02))));
+        bias = ModuleTensors.register(register_parameter("bias", zeros(out)));
         if (spectralNorm) {
-            u = Tensors.keep(register_buffer("u", SpectralNormalizer.randomUnit(out)));
-            v = Tensors.keep(register_buffer("v", SpectralNormalizer.randomUnit(in)));
+            u = ModuleTensors.register(register_buffer("u", SpectralNormalizer.randomUnit(out)));
+            v = ModuleTensors.register(register_buffer("v", SpectralNormalizer.randomUnit(in)));
         } else {
             u = null;
             v = null;
