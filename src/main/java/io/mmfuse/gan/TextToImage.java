@@ -31,8 +31,9 @@ import org.bytedeco.pytorch.Device;
  * longer than {@value #MAX_PROMPT_CHARS} characters; longer than the text model's maxTokens
  * tokens (the model would silently drop the rest, so the images would not show what was asked);
  * or made only of words the text model does not know (the embedding would carry no meaning).
- * The same prompt, sample count and seed give the same images; sample j of every prompt uses the
- * same noise, so the batch variants equal the single-prompt calls row by row.
+ * The same prompts, sample count and seed give the same images, bit for bit; sample j of every
+ * prompt uses the same noise, so the batch variants equal the single-prompt calls row by row up to
+ * float rounding (LibTorch's CPU kernels block differently for other batch sizes).
  */
 public final class TextToImage implements AutoCloseable {
     public static final int MAX_PROMPT_CHARS = 1000;
@@ -102,6 +103,7 @@ public final class TextToImage implements AutoCloseable {
     /**
      * @param prompts 1 to {@value #MAX_PROMPTS}
      * @return prompts x samples x 3 x 64 x 64 floats; row i equals {@code generate(prompts.get(i), samples, seed)}
+     *     up to float rounding
      */
     public float[] generate(List<String> prompts, int samples, long seed) {
         checkPrompts(prompts);
