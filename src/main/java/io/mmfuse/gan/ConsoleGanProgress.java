@@ -6,7 +6,10 @@ import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 
-/** A progress bar over the steps with D/G losses, KL, mean D logits and examples/s, on stderr by default. */
+/**
+ * A progress bar over the steps with D and G losses, KL, the matching term when on, the mean D
+ * logits of real, fake and mismatched pairs, and examples/s; on stderr by default.
+ */
 public final class ConsoleGanProgress implements GanProgressSink {
     private final PrintStream out;
     private ProgressBar bar;
@@ -41,13 +44,14 @@ public final class ConsoleGanProgress implements GanProgressSink {
     }
 
     static String format(Step s) {
+        // compact: the bar cuts its message at the terminal width
         StringBuilder m = new StringBuilder(String.format(Locale.ROOT, "D %.3f G %.3f KL %.3f", s.dLoss(), s.gLoss(), s.kl()));
         if (!Double.isNaN(s.matching())) {
-            m.append(String.format(Locale.ROOT, " match %.3f", s.matching()));
+            m.append(String.format(Locale.ROOT, " M %.3f", s.matching()));
         }
-        m.append(String.format(Locale.ROOT, " | D(real) %.2f D(fake) %.2f", s.dReal(), s.dFake()));
+        m.append(String.format(Locale.ROOT, " real/fake %.2f/%.2f", s.dReal(), s.dFake()));
         if (!Double.isNaN(s.dWrong())) {
-            m.append(String.format(Locale.ROOT, " D(wrong) %.2f", s.dWrong()));
+            m.append(String.format(Locale.ROOT, "/wrong %.2f", s.dWrong()));
         }
         m.append(String.format(Locale.ROOT, " %.0f ex/s", s.examplesPerSecond()));
         return m.toString();

