@@ -15,7 +15,8 @@ import org.bytedeco.pytorch.global.torch.MemoryFormat;
  * channels and LeakyReLU(0.2), every conv and linear spectrally normalised (when configured).
  *
  * <p>MATCHING_AWARE (GAN-INT-CLS): the caption embedding goes through Linear(textDim, 128) +
- * LeakyReLU, is replicated over the 4x4 grid and concatenated to the image features; a 1x1 conv
+ * LeakyReLU (on embeddings rescaled to unit-size entries, see {@link ConditioningAugmentation#unitScale}),
+ * is replicated over the 4x4 grid and concatenated to the image features; a 1x1 conv
  * mixes them and a 4x4 conv gives one logit, so D can tell a real image with the wrong caption
  * from one with its own. UNCONDITIONAL (the founding sketch's D) has the same layers without the
  * text branch and ignores the caption.
@@ -66,7 +67,7 @@ final class Discriminator extends Module {
             x = leaky_relu(conv.forward(x), slope);
         }
         if (textProjection != null) {
-            Tensor t = leaky_relu(textProjection.forward(text), slope);
+            Tensor t = leaky_relu(textProjection.forward(ConditioningAugmentation.unitScale(text)), slope);
             Tensor grid = t.view(t.size(0), TEXT_FEATURES, 1, 1).expand(t.size(0), TEXT_FEATURES, x.size(2), x.size(3));
             x = cat(new TensorVector(x, grid), 1);
         }

@@ -5,6 +5,7 @@ import io.mmfuse.MmfuseException;
 import io.mmfuse.api.MmfuseModel;
 import io.mmfuse.model.DeviceChoice;
 import io.mmfuse.model.Devices;
+import io.mmfuse.model.NativeThreads;
 import io.mmfuse.model.Tensors;
 import io.mmfuse.search.FloatMatrix;
 import io.mmfuse.train.CheckpointException;
@@ -57,6 +58,15 @@ public final class TextToImage implements AutoCloseable {
     /** Loads onto CUDA when LibTorch has it, else the CPU. */
     public static TextToImage load(Path ganCheckpoint) {
         return load(ganCheckpoint, Devices.auto());
+    }
+
+    /**
+     * Loads onto {@code device} and sets LibTorch's intra-op thread pool to {@code threads} (a
+     * process-wide setting; the other overloads leave it as it is, like {@link MmfuseModel}).
+     */
+    public static TextToImage load(Path ganCheckpoint, DeviceChoice device, int threads) {
+        NativeThreads.intraOp(threads);
+        return load(ganCheckpoint, device);
     }
 
     /**

@@ -1,8 +1,10 @@
 package io.mmfuse.gan;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.data.Offset.offset;
 
+import io.mmfuse.MmfuseException;
 import io.mmfuse.model.Tensors;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -42,6 +44,20 @@ class GanNetworksTest {
             assertThat(max - min).as("not a constant image").isGreaterThan(0.01f);
             assertThat(out.conditioning().c().shape()).containsExactly(B, c.condDim());
             assertThat(out.conditioning().kl().item_float()).isGreaterThanOrEqualTo(0f);
+        }
+    }
+
+    @Test
+    void theSamplerNeverReturnsNonFiniteImages() {
+        GanConfig c = GanFixtures.tiny().build();
+        try (GanNetworks nets = GanNetworks.create(c, GanFixtures.CPU)) {
+            float[] text = GanFixtures.unitRows(2, c.textDim(), 3);
+            assertThat(Sampler.sample(nets.generator, nets.device, text, 2, 2, 1L)).hasSize(4 * 3 * 64 * 64);
+            try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+                nets.generator.named_parameters().get("up3.bias").fill_(new org.bytedeco.pytorch.Scalar(Float.NaN));
+            }
+            assertThatThrownBy(() -> Sampler.sample(nets.generator, nets.device, text, 2, 2, 1L))
+                    .isInstanceOf(MmfuseException.class).hasMessageContaining("NaN");
         }
     }
 
