@@ -108,11 +108,12 @@ public final class GanTrainer {
         long lastCheckpoint = -1;
         boolean outOfTime = false;
         progress.started(firstStep, options.maxSteps());
+        long loopStart = System.nanoTime(); // throughput excludes building and restoring the networks
         while (step < options.maxSteps()) {
             step++;
             AdversarialStep.Values v = adversarial.run(batches.next(), step);
             examples += config.batchSize();
-            double seconds = (System.nanoTime() - start) / 1e9;
+            double seconds = (System.nanoTime() - loopStart) / 1e9;
             last = new GanProgressSink.Step(step, options.maxSteps(), v.dLoss(), v.gLoss(), v.kl(), v.matching(),
                     v.dReal(), v.dFake(), v.dWrong(), examples / Math.max(seconds, 1e-9));
             progress.step(last);
