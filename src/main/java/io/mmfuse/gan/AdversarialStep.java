@@ -1,0 +1,143 @@
+package io.mmfuse.gan;
+
+import static org.bytedeco.pytorch.global.torch.cat;
+import static org.bytedeco.pytorch.global.torch.randn;
+
+import io.mmfuse.MmfuseException;
+import io.mmfuse.model.Tensors;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+
+/**
+ * One training iteration on one batch: a discriminator update, then a generator update, then the
+ * moving average. The generator runs forward once per iteration; D trains on its output detached,
+ * and G's update backpropagates the same graph through the just-updated D (as in the PyTorch DCGAN
+ * example), which saves a second generator forward.
+ *
+ * <p>D sees real, generated and (matching-aware) mismatched pairs in one concatenated batch: it has
+ * no batch-dependent layers, so this equals three passes at a third of the overhead, and spectral
+ * normalisation runs one power iteration per update. During G's update D's parameters stop
+ * requiring gradients, so its weight gradients are not computed for nothing.
+ */
+final class AdversarialStep {
+    /** The scalars of one iteration. */
+    record Values(double dLoss, double gLoss, double kl, double matching, double dReal, double dFake, double dWrong) {
+    }
+
+    private final GanNetworks nets;
+    private final GanTrainingData data;
+    private final MatchingLoss matching;
+    private final GanConfig config;
+
+    AdversarialStep(GanNetworks nets, GanTrainingData data, MatchingLoss matching) {
+        this.nets = nets;
+        this.data = data;
+        this.matching = matching;
+        this.config = nets.config;
+    }
+
+    /**
+     * @param step the 1-based number of this iteration (for error messages and the EMA warm-up)
+     * @throws MmfuseException when a loss is NaN or infinite (before the update it would poison)
+     */
+    Values run(CaptionBatches.Batch batch, long step) {
+        try (PointerScope scope = new PointerScope()) {
+            int b = batch.size();
+            int textDim = config.textDim();
+            Tensor images = Tensors.floats(gather(data.images(), batch.images(), GanTrainingData.IMAGE_FLOATS), nets.device,
+                    b, 3, GanTrainingData.SIDE, GanTrainingData.SIDE);
+            Tensor text = Tensors.floats(gather(data.captionEmbeddings(), batch.captions(), textDim), nets.device, b, textDim);
+            Tensor noise = onDevice(randn(b, config.noiseDim()));
+            Tensor eps = onDevice(randn(b, config.condDim()));
+
+            nets.generator.train(true);
+            Generator.Output generated = nets.generator.forward(noise, text, eps);
+            Tensor fake = generated.images();
+
+            // Discriminator update.
+            boolean conditional = nets.discriminator.conditional();
+            Tensor real;
+            Tensor fakeLogits;
+            Tensor wrong = null;
+            if (conditional) {
+                Tensor wrongText = Tensors.floats(gather(data.captionEmbeddings(), batch.wrongCaptions(), textDim),
+                        nets.device, b, textDim);
+                Tensor logits = nets.discriminator.forward(cat(new TensorVector(images, fake.detach(), images)),
+                        cat(new TensorVector(text, text, wrongText)));
+                real = logits.narrow(0, 0, b);
+                fakeLogits = logits.narrow(0, b, b);
+                wrong = logits.narrow(0, 2L * b, b);
+            } else {
+                Tensor logits = nets.discriminator.forward(cat(new TensorVector(images, fake.detach())), null);
+                real = logits.narrow(0, 0, b);
+                fakeLogits = logits.narrow(0, b, b);
+            }
+            Tensor dLoss = AdversarialLoss.discriminator(config.loss(), real, fakeLogits, wrong);
+            double dLossValue = finite("discriminator loss", dLoss.item_float(), step);
+            nets.optimizerD.zero_grad();
+            dLoss.backward();
+            nets.optimizerD.step();
+
+            // Generator update through the updated D.
+            setRequiresGrad(nets.discriminator, false);
+            double klValue;
+            double matchValue = Double.NaN;
+            double gLossValue;
+            try {
+                Tensor judged = nets.discriminator.forward(fake, conditional ? text : null);
+                Tensor kl = generated.conditioning().kl();
+                Tensor gLoss = AdversarialLoss.generator(config.loss(), judged).add(kl.mul(new Scalar(config.klWeight())));
+                if (matching != null) {
+                    Tensor m = matching.compute(fake, text, batch.images());
+                    matchValue = m.item_float();
+                    gLoss = gLoss.add(m.mul(new Scalar(config.matchingWeight())));
+                }
+                klValue = kl.item_float();
+                gLossValue = finite("generator loss", gLoss.item_float(), step);
+                nets.optimizerG.zero_grad();
+                gLoss.backward();
+                nets.optimizerG.step();
+            } finally {
+                setRequiresGrad(nets.discriminator, true);
+            }
+            if (nets.average != null) {
+                GeneratorAverage.update(nets.average, nets.generator, GeneratorAverage.effectiveDecay(config.emaDecay(), step));
+            }
+            return new Values(dLossValue, gLossValue, klValue, matchValue, real.mean().item_float(),
+                    fakeLogits.mean().item_float(), wrong == null ? Double.NaN : wrong.mean().item_float());
+        }
+    }
+
+    private Tensor onDevice(Tensor cpu) {
+        return nets.deviceChoice.isCuda() ? cpu.to(nets.device, ScalarType.Float) : cpu;
+    }
+
+    /** Rows {@code rows} of a row-major array with {@code width} floats per row, in that order. */
+    static float[] gather(float[] source, int[] rows, int width) {
+        float[] out = new float[rows.length * width];
+        for (int i = 0; i < rows.length; i++) {
+            System.arraycopy(source, rows[i] * width, out, i * width, width);
+        }
+        return out;
+    }
+
+    private static double finite(String what, double value, long step) {
+        if (!Double.isFinite(value)) {
+            throw new MmfuseException("GAN training diverged: " + what + " is " + value + " at step " + step
+                    + " (lower the learning rates)");
+        }
+        return value;
+    }
+
+    private static void setRequiresGrad(org.bytedeco.pytorch.Module module, boolean on) {
+        try (PointerScope scope = new PointerScope()) {
+            TensorVector params = module.parameters();
+            for (long i = 0; i < params.size(); i++) {
+                params.get(i).set_requires_grad(on);
+            }
+        }
+    }
+}

@@ -1,0 +1,220 @@
+package io.mmfuse.gan;
+
+import io.mmfuse.InvalidInputException;
+
+/**
+ * Shape and training hyper-parameters of the text-to-image GAN. Immutable; stored as JSON in every
+ * {@link GanCheckpoint}, so a loaded generator is rebuilt with exactly the layers it was trained with.
+ * Start from {@link #defaults()} and change fields with {@link #toBuilder()}.
+ *
+ * @param noiseDim dimension of the noise vector z
+ * @param textDim dimension of the conditioning caption embeddings (the retrieval model's commonDim)
+ * @param condDim dimension of the conditioning-augmentation code c
+ * @param genWidth generator width w: the 4x4 seed has 8w channels, halving per upsampling block
+ * @param discWidth discriminator width w: conv blocks with w, 2w, 4w, 8w channels
+ * @param imageSize side of the generated images; only 64 is supported
+ * @param discriminator whether the discriminator sees the caption (GAN-INT-CLS) or the image alone
+ * @param spectralNorm spectral normalisation of every discriminator conv and linear layer
+ * @param loss adversarial loss
+ * @param klWeight weight of the conditioning-augmentation KL term in the generator loss
+ * @param matchingWeight weight of the image-caption matching loss through a frozen retrieval
+ *     model (0 = off; the trainer then needs no retrieval model)
+ * @param lrG generator Adam learning rate (conditioning augmentation included)
+ * @param lrD discriminator Adam learning rate
+ * @param beta1 Adam beta1 for both optimizers
+ * @param beta2 Adam beta2 for both optimizers
+ * @param emaDecay decay of the exponential moving average of the generator weights used for
+ *     sampling and saved in checkpoints; 0 = off (the raw generator samples)
+ * @param batchSize captions (each with its image) per step
+ * @param seed seeds LibTorch's global generator (initialisation, noise) and the Java RNG (batches)
+ * @param threads LibTorch intra-op threads
+ */
+public record GanConfig(
+        int noiseDim,
+        int textDim,
+        int condDim,
+        int genWidth,
+        int discWidth,
+        int imageSize,
+        DiscriminatorMode discriminator,
+        boolean spectralNorm,
+        Loss loss,
+        double klWeight,
+        double matchingWeight,
+        double lrG,
+        double lrD,
+        double beta1,
+        double beta2,
+        double emaDecay,
+        int batchSize,
+        long seed,
+        int threads) {
+
+    /** The only generated image side: four stride-2 upsamplings from a 4x4 seed. */
+    public static final int SUPPORTED_IMAGE_SIZE = 64;
+
+    /** What the discriminator judges. */
+    public enum DiscriminatorMode {
+        /** Real-and-matching against fake or mismatched (GAN-INT-CLS): learns whether image and caption agree. */
+        MATCHING_AWARE,
+        /** The founding design's discriminator: sees the image alone; kept as a measured baseline. */
+        UNCONDITIONAL
+    }
+
+    /** Adversarial loss. */
+    public enum Loss {
+        /** relu(1 - D(real)) + relu(1 + D(fake)) for D, -D(fake) for G. */
+        HINGE,
+        /** softplus(-D(real)) + softplus(D(fake)) for D, softplus(-D(fake)) for G. */
+        NON_SATURATING
+    }
+
+    public GanConfig {
+        positive("noiseDim", noiseDim);
+        positive("textDim", textDim);
+        positive("condDim", condDim);
+        positive("genWidth", genWidth);
+        positive("discWidth", discWidth);
+        positive("batchSize", batchSize);
+        positive("threads", threads);
+        if (imageSize != SUPPORTED_IMAGE_SIZE) {
+            throw new InvalidInputException("imageSize", "only " + SUPPORTED_IMAGE_SIZE + " is supported, got " + imageSize);
+        }
+        if (discriminator == null) {
+            throw new InvalidInputException("discriminator", "is required");
+        }
+        if (loss == null) {
+            throw new InvalidInputException("loss", "is required");
+        }
+        if (batchSize < 2) {
+            throw new InvalidInputException("batchSize", "must be >= 2 (mismatched captions come from the batch), got " + batchSize);
+        }
+        nonNegative("klWeight", klWeight);
+        nonNegative("matchingWeight", matchingWeight);
+        rate("lrG", lrG);
+        rate("lrD", lrD);
+        if (!(beta1 >= 0 && beta1 < 1)) {
+            throw new InvalidInputException("beta1", "must be in [0, 1), got " + beta1);
+        }
+        if (!(beta2 >= 0 && beta2 < 1)) {
+            throw new InvalidInputException("beta2", "must be in [0, 1), got " + beta2);
+        }
+        if (!(emaDecay >= 0 && emaDecay < 1)) {
+            throw new InvalidInputException("emaDecay", "must be in [0, 1), got " + emaDecay);
+        }
+    }
+
+    /** GAN-INT-CLS with hinge loss and spectral norm, DCGAN widths 64/64, batch 64, EMA 0.999, all cores. */
+    public static GanConfig defaults() {
+        return new GanConfig(100, 256, 128, 64, 64, SUPPORTED_IMAGE_SIZE, DiscriminatorMode.MATCHING_AWARE, true,
+                Loss.HINGE, 1.0, 0.0, 2e-4, 2e-4, 0.5, 0.999, 0.999, 64, 42L,
+                Math.max(1, Runtime.getRuntime().availableProcessors()));
+    }
+
+    /** Whether two configs build networks with the same parameter shapes (what resuming needs). */
+    public boolean sameArchitecture(GanConfig o) {
+        return noiseDim == o.noiseDim && textDim == o.textDim && condDim == o.condDim && genWidth == o.genWidth
+                && discWidth == o.discWidth && imageSize == o.imageSize && discriminator == o.discriminator
+                && spectralNorm == o.spectralNorm;
+    }
+
+    /** Floats in one generated CHW image. */
+    public int imageFloats() {
+        return 3 * imageSize * imageSize;
+    }
+
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    public static Builder builder() {
+        return defaults().toBuilder();
+    }
+
+    private static void positive(String name, int value) {
+        if (value <= 0) {
+            throw new InvalidInputException(name, "must be > 0, got " + value);
+        }
+    }
+
+    private static void nonNegative(String name, double value) {
+        if (!(value >= 0) || Double.isInfinite(value)) {
+            throw new InvalidInputException(name, "must be finite and >= 0, got " + value);
+        }
+    }
+
+    private static void rate(String name, double value) {
+        if (!(value > 0) || Double.isInfinite(value)) {
+            throw new InvalidInputException(name, "must be finite and > 0, got " + value);
+        }
+    }
+
+    public static final class Builder {
+        private int noiseDim;
+        private int textDim;
+        private int condDim;
+        private int genWidth;
+        private int discWidth;
+        private int imageSize;
+        private DiscriminatorMode discriminator;
+        private boolean spectralNorm;
+        private Loss loss;
+        private double klWeight;
+        private double matchingWeight;
+        private double lrG;
+        private double lrD;
+        private double beta1;
+        private double beta2;
+        private double emaDecay;
+        private int batchSize;
+        private long seed;
+        private int threads;
+
+        private Builder(GanConfig c) {
+            noiseDim = c.noiseDim;
+            textDim = c.textDim;
+            condDim = c.condDim;
+            genWidth = c.genWidth;
+            discWidth = c.discWidth;
+            imageSize = c.imageSize;
+            discriminator = c.discriminator;
+            spectralNorm = c.spectralNorm;
+            loss = c.loss;
+            klWeight = c.klWeight;
+            matchingWeight = c.matchingWeight;
+            lrG = c.lrG;
+            lrD = c.lrD;
+            beta1 = c.beta1;
+            beta2 = c.beta2;
+            emaDecay = c.emaDecay;
+            batchSize = c.batchSize;
+            seed = c.seed;
+            threads = c.threads;
+        }
+
+        public Builder noiseDim(int v) { noiseDim = v; return this; }
+        public Builder textDim(int v) { textDim = v; return this; }
+        public Builder condDim(int v) { condDim = v; return this; }
+        public Builder genWidth(int v) { genWidth = v; return this; }
+        public Builder discWidth(int v) { discWidth = v; return this; }
+        public Builder imageSize(int v) { imageSize = v; return this; }
+        public Builder discriminator(DiscriminatorMode v) { discriminator = v; return this; }
+        public Builder spectralNorm(boolean v) { spectralNorm = v; return this; }
+        public Builder loss(Loss v) { loss = v; return this; }
+        public Builder klWeight(double v) { klWeight = v; return this; }
+        public Builder matchingWeight(double v) { matchingWeight = v; return this; }
+        public Builder lrG(double v) { lrG = v; return this; }
+        public Builder lrD(double v) { lrD = v; return this; }
+        public Builder beta1(double v) { beta1 = v; return this; }
+        public Builder beta2(double v) { beta2 = v; return this; }
+        public Builder emaDecay(double v) { emaDecay = v; return this; }
+        public Builder batchSize(int v) { batchSize = v; return this; }
+        public Builder seed(long v) { seed = v; return this; }
+        public Builder threads(int v) { threads = v; return this; }
+
+        public GanConfig build() {
+            return new GanConfig(noiseDim, textDim, condDim, genWidth, discWidth, imageSize, discriminator, spectralNorm,
+                    loss, klWeight, matchingWeight, lrG, lrD, beta1, beta2, emaDecay, batchSize, seed, threads);
+        }
+    }
+}

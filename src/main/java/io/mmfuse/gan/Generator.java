@@ -1,0 +1,103 @@
+package io.mmfuse.gan;
+
+import static org.bytedeco.pytorch.global.torch.cat;
+import static org.bytedeco.pytorch.global.torch.relu;
+import static org.bytedeco.pytorch.global.torch.tanh;
+
+import io.mmfuse.model.Tensors;
+import org.bytedeco.javacpp.LongPointer;
+import org.bytedeco.pytorch.BatchNorm2dImpl;
+import org.bytedeco.pytorch.BatchNormOptions;
+import org.bytedeco.pytorch.ConvTranspose2dImpl;
+import org.bytedeco.pytorch.ConvTranspose2dOptions;
+import org.bytedeco.pytorch.GeneratorOptional;
+import org.bytedeco.pytorch.LinearImpl;
+import org.bytedeco.pytorch.LinearOptions;
+import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+
+/**
+ * DCGAN generator conditioned on a caption embedding: [z, c] (c from {@link ConditioningAugmentation},
+ * which belongs to the generator and is trained with it) -> Linear -> 4x4x8w -> four
+ * ConvTranspose2d(4, stride 2, pad 1) upsamplings to 8, 16, 32 (BatchNorm + ReLU, 4w, 2w, w
+ * channels) and 64 (3 channels, tanh). The output range [-1, 1] is mmfuse's normalised image space.
+ *
+ * <p>Weights start as in DCGAN: N(0, 0.02) for linear and conv kernels, N(1, 0.02) for BatchNorm
+ * scales, zero shifts.
+ */
+final class Generator extends Module {
+    private static final int[] WIDTHS = {8, 4, 2, 1};
+
+    private final GanConfig config;
+    private final ConditioningAugmentation ca;
+    private final LinearImpl project;
+    private final BatchNorm2dImpl[] norms = new BatchNorm2dImpl[4];
+    private final ConvTranspose2dImpl[] ups = new ConvTranspose2dImpl[4];
+
+    /** Images with the conditioning Gaussian they were generated from (for the KL term). */
+    record Output(Tensor images, ConditioningAugmentation.Output conditioning) {
+    }
+
+    Generator(GanConfig config) {
+        this.config = config;
+        int w = config.genWidth();
+        ca = Tensors.keep(register_module("ca", new ConditioningAugmentation(config.textDim(), config.condDim())));
+        LinearOptions lo = new LinearOptions(config.noiseDim() + config.condDim(), 16L * WIDTHS[0] * w);
+        lo.bias().put(false); // BatchNorm follows
+        project = Tensors.keep(register_module("project", new LinearImpl(lo)));
+        norms[0] = Tensors.keep(register_module("norm0", new BatchNorm2dImpl(new BatchNormOptions((long) WIDTHS[0] * w))));
+        for (int i = 0; i < 4; i++) {
+            boolean last = i == 3;
+            long in = (long) WIDTHS[i] * w;
+            long out = last ? 3 : (long) WIDTHS[i + 1] * w;
+            ConvTranspose2dOptions o = new ConvTranspose2dOptions(in, out, new LongPointer(4L, 4L));
+            o.stride().put(new LongPointer(2L, 2L));
+            o.padding().put(new LongPointer(1L, 1L));
+            o.bias().put(last);
+            ups[i] = Tensors.keep(register_module("up" + i, new ConvTranspose2dImpl(o)));
+            if (!last) {
+                norms[i + 1] = Tensors.keep(register_module("norm" + (i + 1), new BatchNorm2dImpl(new BatchNormOptions(out))));
+            }
+        }
+        initialise();
+    }
+
+    /**
+     * @param noise [B, noiseDim]
+     * @param text [B, textDim] caption embeddings
+     * @param eps [B, condDim] standard normal draws for the conditioning augmentation
+     * @return [B, 3, 64, 64] images in [-1, 1]
+     */
+    Output forward(Tensor noise, Tensor text, Tensor eps) {
+        ConditioningAugmentation.Output cond = ca.forward(text, eps);
+        TensorVector parts = new TensorVector(noise, cond.c());
+        Tensor x = project.forward(cat(parts, 1)).view(-1, (long) WIDTHS[0] * config.genWidth(), 4, 4);
+        x = relu(norms[0].forward(x));
+        for (int i = 0; i < 3; i++) {
+            x = relu(norms[i + 1].forward(ups[i].forward(x)));
+        }
+        return new Output(tanh(ups[3].forward(x)), cond);
+    }
+
+    GanConfig config() {
+        return config;
+    }
+
+    private void initialise() {
+        try (org.bytedeco.javacpp.PointerScope scope = new org.bytedeco.javacpp.PointerScope();
+             NoGradGuard g = new NoGradGuard()) {
+            GeneratorOptional global = new GeneratorOptional();
+            project.weight().normal_(0, 0.02, global);
+            for (ConvTranspose2dImpl up : ups) {
+                up.weight().normal_(0, 0.02, global);
+            }
+            ups[3].bias().zero_();
+            for (BatchNorm2dImpl n : norms) {
+                n.weight().normal_(1, 0.02, global);
+                n.bias().zero_();
+            }
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package io.mmfuse.gan;
+
+import static org.bytedeco.pytorch.global.torch.createCPUGenerator;
+import static org.bytedeco.pytorch.global.torch.randn;
+
+import io.mmfuse.MmfuseException;
+import io.mmfuse.model.Tensors;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.GeneratorOptional;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * Draws a grid of images from a generator: rows are captions, columns samples. Column j uses the
+ * same noise z_j and conditioning draw eps_j in every row, so a grid shows what the caption
+ * changes; both come from a LibTorch CPU generator seeded per call (same seed, same images, on any
+ * thread, independent of the global generator). The generator runs in eval mode (BatchNorm running
+ * statistics), so an image does not depend on what else is in its batch.
+ */
+final class Sampler {
+    /** Images per forward pass: bounds native memory for large requests. */
+    static final int CHUNK = 64;
+
+    private Sampler() {
+    }
+
+    /**
+     * @param text rows x textDim caption embeddings
+     * @return rows x samples x 3 x 64 x 64 floats in [-1, 1], row-major
+     * @throws MmfuseException when the generator produced NaN or infinity
+     */
+    static float[] sample(Generator g, Device device, float[] text, int rows, int samples, long seed) {
+        GanConfig c = g.config();
+        int textDim = c.textDim();
+        float[] z;
+        float[] eps;
+        try (PointerScope scope = new PointerScope()) {
+            GeneratorOptional gen = new GeneratorOptional(createCPUGenerator(seed));
+            z = Tensors.toHeap(randn(new long[] {samples, c.noiseDim()}, gen));
+            eps = Tensors.toHeap(randn(new long[] {samples, c.condDim()}, gen));
+        }
+        int total = rows * samples;
+        int imageFloats = c.imageFloats();
+        float[] out = new float[Math.multiplyExact(total, imageFloats)];
+        boolean wasTraining = g.is_training();
+        g.eval();
+        try {
+            for (int from = 0; from < total; from += CHUNK) {
+                int n = Math.min(CHUNK, total - from);
+                float[] zc = new float[n * c.noiseDim()];
+                float[] ec = new float[n * c.condDim()];
+                float[] tc = new float[n * textDim];
+                for (int k = 0; k < n; k++) {
+                    int row = (from + k) / samples;
+                    int col = (from + k) % samples;
+                    System.arraycopy(z, col * c.noiseDim(), zc, k * c.noiseDim(), c.noiseDim());
+                    System.arraycopy(eps, col * c.condDim(), ec, k * c.condDim(), c.condDim());
+                    System.arraycopy(text, row * textDim, tc, k * textDim, textDim);
+                }
+                try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
+                    Tensor images = g.forward(Tensors.floats(zc, device, n, c.noiseDim()),
+                            Tensors.floats(tc, device, n, textDim), Tensors.floats(ec, device, n, c.condDim())).images();
+                    Tensors.copyToHeap(images, out, from * imageFloats);
+                }
+            }
+        } finally {
+            g.train(wasTraining);
+        }
+        for (int i = 0; i < out.length; i++) {
+            if (!Float.isFinite(out[i])) {
+                throw new MmfuseException("the generator produced " + out[i] + " in image " + i / imageFloats
+                        + " (diverged or corrupt weights)");
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,221 @@
+package io.mmfuse.gan;
+
+import io.mmfuse.InvalidInputException;
+import io.mmfuse.MmfuseException;
+import io.mmfuse.api.MmfuseModel;
+import io.mmfuse.model.DeviceChoice;
+import io.mmfuse.model.Devices;
+import io.mmfuse.model.NativeThreads;
+import io.mmfuse.model.Tensors;
+import io.mmfuse.search.FloatMatrix;
+import io.mmfuse.train.CheckpointException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+import org.bytedeco.pytorch.Device;
+
+/**
+ * Generates 64x64 images from captions with a trained GAN checkpoint: the checkpoint's own copy of
+ * the retrieval model embeds the prompt, the moving-average generator draws the images.
+ * Thread-safe (embedding runs concurrently, generator passes one at a time); close it to free
+ * native memory.
+ *
+ * <pre>{@code
+ * try (TextToImage t2i = TextToImage.load(Path.of("runs/gan/checkpoint"))) {
+ *     byte[] png = t2i.generatePng("a red circle above a blue square", 8, 42L);
+ *     float[] chw = t2i.generate("a dog runs on the grass", 4, 7L); // 4 x 3 x 64 x 64 in [-1, 1]
+ * }
+ * }</pre>
+ *
+ * <p>Prompts are rejected with {@link InvalidInputException} when null, empty or whitespace-only;
+ * longer than {@value #MAX_PROMPT_CHARS} characters; longer than the text model's maxTokens
+ * tokens (the model would silently drop the rest, so the images would not show what was asked);
+ * or made only of words the text model does not know (the embedding would carry no meaning).
+ * The same prompts, sample count and seed give the same images, bit for bit; sample j of every
+ * prompt uses the same noise, so the batch variants equal the single-prompt calls row by row up to
+ * float rounding (LibTorch's CPU kernels block differently for other batch sizes).
+ */
+public final class TextToImage implements AutoCloseable {
+    public static final int MAX_PROMPT_CHARS = 1000;
+    public static final int MAX_SAMPLES = 64;
+    public static final int MAX_PROMPTS = 64;
+
+    private final GanCheckpoint.Info info;
+    private final MmfuseModel textModel;
+    private final Generator generator;
+    private final Device device;
+    private final ReentrantLock lock = new ReentrantLock();
+    private volatile boolean closed;
+
+    private TextToImage(GanCheckpoint.Info info, MmfuseModel textModel, Generator generator, Device device) {
+        this.info = info;
+        this.textModel = textModel;
+        this.generator = generator;
+        this.device = device;
+    }
+
+    /** Loads onto CUDA when LibTorch has it, else the CPU. */
+    public static TextToImage load(Path ganCheckpoint) {
+        return load(ganCheckpoint, Devices.auto());
+    }
+
+    /**
+     * Loads onto {@code device} and sets LibTorch's intra-op thread pool to {@code threads} (a
+     * process-wide setting; the other overloads leave it as it is, like {@link MmfuseModel}).
+     */
+    public static TextToImage load(Path ganCheckpoint, DeviceChoice device, int threads) {
+        NativeThreads.intraOp(threads);
+        return load(ganCheckpoint, device);
+    }
+
+    /**
+     * @throws CheckpointException when the checkpoint or its text model is missing, corrupt, of an
+     *     unsupported format version, or the two do not fit together
+     */
+    public static TextToImage load(Path ganCheckpoint, DeviceChoice device) {
+        if (device == null) {
+            throw new InvalidInputException("device", "is required");
+        }
+        GanCheckpoint.Info info = GanCheckpoint.info(ganCheckpoint);
+        MmfuseModel textModel = MmfuseModel.load(info.textModel(), device);
+        Generator generator = null;
+        try {
+            if (textModel.dimension() != info.config().textDim()) {
+                throw new CheckpointException("GAN checkpoint " + ganCheckpoint + ": its text model embeds into "
+                        + textModel.dimension() + " dimensions, the generator takes " + info.config().textDim());
+            }
+            generator = GanCheckpoint.loadSampler(ganCheckpoint, device);
+            return new TextToImage(info, textModel, generator, Tensors.keep(device.toTorch()));
+        } catch (RuntimeException e) {
+            textModel.close();
+            if (generator != null) {
+                generator.close();
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * @param samples 1 to {@value #MAX_SAMPLES}
+     * @return samples x 3 x 64 x 64 floats in [-1, 1] (mmfuse's normalised image space)
+     */
+    public float[] generate(String prompt, int samples, long seed) {
+        return generate(List.of(checkPrompt(prompt, "text")), samples, seed, "text");
+    }
+
+    /** A one-row sample grid (see {@link SampleGrid}) with the prompt under it, as PNG bytes. */
+    public byte[] generatePng(String prompt, int samples, long seed) {
+        float[] images = generate(prompt, samples, seed);
+        return SampleGrid.png(images, 1, samples, List.of(prompt));
+    }
+
+    /**
+     * @param prompts 1 to {@value #MAX_PROMPTS}
+     * @return prompts x samples x 3 x 64 x 64 floats; row i equals {@code generate(prompts.get(i), samples, seed)}
+     *     up to float rounding
+     */
+    public float[] generate(List<String> prompts, int samples, long seed) {
+        checkPrompts(prompts);
+        return generate(prompts, samples, seed, null);
+    }
+
+    /** A grid with one row per prompt, as PNG bytes. */
+    public byte[] generatePng(List<String> prompts, int samples, long seed) {
+        float[] images = generate(prompts, samples, seed);
+        return SampleGrid.png(images, prompts.size(), samples, prompts);
+    }
+
+    public GanConfig config() {
+        return info.config();
+    }
+
+    /** The training step the checkpoint was written at. */
+    public long step() {
+        return info.step();
+    }
+
+    /** Side of the generated images (64). */
+    public int imageSize() {
+        return info.config().imageSize();
+    }
+
+    private float[] generate(List<String> prompts, int samples, long seed, String singleName) {
+        if (samples < 1 || samples > MAX_SAMPLES) {
+            throw new InvalidInputException("samples", "must be in [1, " + MAX_SAMPLES + "], got " + samples);
+        }
+        requireOpen();
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < prompts.size(); i++) {
+            String name = singleName != null ? singleName : "texts[" + i + "]";
+            names.add(name);
+            checkTokens(prompts.get(i), name);
+        }
+        FloatMatrix embeddings = textModel.embedTexts(prompts);
+        lock.lock();
+        try {
+            requireOpen();
+            return Sampler.sample(generator, device, embeddings.data(), prompts.size(), samples, seed);
+        } catch (MmfuseException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw Tensors.nativeFailure("generating images", e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void checkPrompts(List<String> prompts) {
+        if (prompts == null || prompts.isEmpty()) {
+            throw new InvalidInputException("texts", "no prompt given");
+        }
+        if (prompts.size() > MAX_PROMPTS) {
+            throw new InvalidInputException("texts", "at most " + MAX_PROMPTS + " prompts per call, got " + prompts.size());
+        }
+        for (int i = 0; i < prompts.size(); i++) {
+            checkPrompt(prompts.get(i), "texts[" + i + "]");
+        }
+    }
+
+    private static String checkPrompt(String prompt, String name) {
+        if (prompt == null || prompt.isBlank()) {
+            throw new InvalidInputException(name, "empty or whitespace-only");
+        }
+        if (prompt.length() > MAX_PROMPT_CHARS) {
+            throw new InvalidInputException(name, "is " + prompt.length() + " characters long, at most "
+                    + MAX_PROMPT_CHARS + " are accepted");
+        }
+        return prompt;
+    }
+
+    /** Too many tokens or none the model knows: either way the images would not reflect the prompt. */
+    private void checkTokens(String prompt, String name) {
+        int tokens = textModel.vocabulary().tokenizer().tokenize(prompt).size();
+        int max = textModel.config().maxTokens();
+        if (tokens > max) {
+            throw new InvalidInputException(name, "has " + tokens + " tokens, the text model reads at most " + max);
+        }
+        textModel.tokenize(prompt, name); // throws for no token or only unknown words
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException("TextToImage is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            if (!closed) {
+                closed = true;
+                generator.close();
+                device.close();
+                textModel.close();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+}

@@ -1,0 +1,143 @@
+package io.mmfuse.gan;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.data.Offset.offset;
+
+import io.mmfuse.MmfuseException;
+import io.mmfuse.model.Tensors;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+class GanNetworksTest {
+    private static final int B = 4;
+
+    private static Tensor randn(long... shape) {
+        return org.bytedeco.pytorch.global.torch.randn(shape);
+    }
+
+    private static Tensor text(long seed) {
+        return Tensor.create(GanFixtures.unitRows(B, GanFixtures.TEXT_DIM, seed), B, GanFixtures.TEXT_DIM);
+    }
+
+    @Test
+    void generatorMakesImagesInTheNormalisedRange() {
+        GanConfig c = GanFixtures.tiny().build();
+        try (GanNetworks nets = GanNetworks.create(c, GanFixtures.CPU);
+             PointerScope scope = new PointerScope();
+             NoGradGuard g = new NoGradGuard()) {
+            Generator.Output out = nets.generator.forward(randn(B, c.noiseDim()), text(1), randn(B, c.condDim()));
+            assertThat(out.images().shape()).containsExactly(B, 3, 64, 64);
+            float[] px = Tensors.toHeap(out.images());
+            float min = Float.MAX_VALUE;
+            float max = -Float.MAX_VALUE;
+            for (float v : px) {
+                min = Math.min(min, v);
+                max = Math.max(max, v);
+            }
+            assertThat(min).isGreaterThanOrEqualTo(-1f);
+            assertThat(max).isLessThanOrEqualTo(1f);
+            assertThat(max - min).as("not a constant image").isGreaterThan(0.01f);
+            assertThat(out.conditioning().c().shape()).containsExactly(B, c.condDim());
+            assertThat(out.conditioning().kl().item_float()).isGreaterThanOrEqualTo(0f);
+        }
+    }
+
+    @Test
+    void theSamplerNeverReturnsNonFiniteImages() {
+        GanConfig c = GanFixtures.tiny().build();
+        try (GanNetworks nets = GanNetworks.create(c, GanFixtures.CPU)) {
+            float[] text = GanFixtures.unitRows(2, c.textDim(), 3);
+            assertThat(Sampler.sample(nets.generator, nets.device, text, 2, 2, 1L)).hasSize(4 * 3 * 64 * 64);
+            try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+                nets.generator.named_parameters().get("up3.bias").fill_(new org.bytedeco.pytorch.Scalar(Float.NaN));
+            }
+            assertThatThrownBy(() -> Sampler.sample(nets.generator, nets.device, text, 2, 2, 1L))
+                    .isInstanceOf(MmfuseException.class).hasMessageContaining("NaN");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(GanConfig.DiscriminatorMode.class)
+    void onlyTheMatchingAwareDiscriminatorListensToTheCaption(GanConfig.DiscriminatorMode mode) {
+        GanConfig c = GanFixtures.tiny().discriminator(mode).build();
+        try (GanNetworks nets = GanNetworks.create(c, GanFixtures.CPU);
+             PointerScope scope = new PointerScope();
+             NoGradGuard g = new NoGradGuard()) {
+            nets.discriminator.eval();
+            Tensor images = randn(B, 3, 64, 64).tanh();
+            float[] a = Tensors.toHeap(nets.discriminator.forward(images, text(1)));
+            float[] b = Tensors.toHeap(nets.discriminator.forward(images, text(2)));
+            assertThat(a).hasSize(B);
+            if (mode == GanConfig.DiscriminatorMode.MATCHING_AWARE) {
+                for (int i = 0; i < B; i++) {
+                    assertThat(a[i]).as("logit %d", i).isNotCloseTo(b[i], offset(1e-6f));
+                }
+            } else {
+                assertThat(a).containsExactly(b);
+            }
+        }
+    }
+
+    @Test
+    void spectralNormKeepsTheLargestSingularValueAtOne() {
+        try (SpectralNormConv2d conv = new SpectralNormConv2d(8, 16, 4, 2, 1, true);
+             PointerScope scope = new PointerScope()) {
+            conv.train(true);
+            Tensor x = randn(2, 8, 16, 16);
+            // scale the raw weight far from 1 first: the effective weight must not care
+            try (NoGradGuard g = new NoGradGuard()) {
+                conv.parameters().get(0).mul_(new org.bytedeco.pytorch.Scalar(37.0));
+            }
+            for (int i = 0; i < 30; i++) {
+                conv.forward(x);
+            }
+            float[] w = Tensors.toHeap(conv.effectiveWeight(false));
+            assertThat(largestSingularValue(w, 16, 8 * 4 * 4)).isCloseTo(1.0, offset(0.02));
+        }
+    }
+
+    @Test
+    void withoutSpectralNormTheWeightIsUsedAsIs() {
+        try (SpectralNormLinear lin = new SpectralNormLinear(10, 6, false); PointerScope scope = new PointerScope()) {
+            float[] raw = Tensors.toHeap(lin.parameters().get(0));
+            assertThat(Tensors.toHeap(lin.effectiveWeight(true))).containsExactly(raw);
+            assertThat(largestSingularValue(raw, 6, 10)).isLessThan(0.5); // N(0, 0.02) init
+        }
+    }
+
+    /** sqrt of the top eigenvalue of W^T W by 500 power iterations in double precision. */
+    static double largestSingularValue(float[] w, int rows, int cols) {
+        double[] v = new double[cols];
+        java.util.Arrays.fill(v, 1.0 / Math.sqrt(cols));
+        double sigma = 0;
+        for (int it = 0; it < 500; it++) {
+            double[] u = new double[rows];
+            for (int r = 0; r < rows; r++) {
+                for (int k = 0; k < cols; k++) {
+                    u[r] += w[r * cols + k] * v[k];
+                }
+            }
+            double[] nv = new double[cols];
+            for (int r = 0; r < rows; r++) {
+                for (int k = 0; k < cols; k++) {
+                    nv[k] += w[r * cols + k] * u[r];
+                }
+            }
+            double n = 0;
+            for (double d : nv) {
+                n += d * d;
+            }
+            n = Math.sqrt(n);
+            for (int k = 0; k < cols; k++) {
+                v[k] = nv[k] / n;
+            }
+            sigma = Math.sqrt(n);
+        }
+        return sigma;
+    }
+}

@@ -1,0 +1,167 @@
+package io.mmfuse.gan;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.mmfuse.InvalidInputException;
+import io.mmfuse.MmfuseException;
+import io.mmfuse.api.MmfuseModel;
+import io.mmfuse.train.Checkpoint;
+import io.mmfuse.train.LoadedCheckpoint;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class GanTrainerTest {
+    @TempDir
+    static Path shared;
+    @TempDir
+    Path tmp;
+
+    static Path textModel;
+    static MmfuseModel model;
+    static GanTrainingData data;
+
+    @BeforeAll
+    static void setUp() {
+        textModel = GanFixtures.textModel(shared.resolve("text-model"));
+        model = MmfuseModel.load(textModel, GanFixtures.CPU);
+        data = GanFixtures.data(model);
+    }
+
+    @AfterAll
+    static void tearDown() {
+        model.close();
+    }
+
+    private static GanTrainOptions.Builder steps(long n) {
+        return GanTrainOptions.builder().maxSteps(n).historyEvery(10).device(GanFixtures.CPU);
+    }
+
+    private GanTrainOptions.Builder withGrids(Path out, long n) {
+        List<String> preview = List.of(GanFixtures.captions().get(0), GanFixtures.captions().get(5));
+        return steps(n).outputDir(out).sampleEvery((int) n).previewSamples(3)
+                .preview(preview, model.embedTexts(preview).data());
+    }
+
+    @Test
+    void aShortRunKeepsBothLossesInAHealthyRange() {
+        GanTrainResult r = new GanTrainer(GanFixtures.tiny().build(), steps(40).build(), GanProgressSink.NONE).train(data);
+        assertThat(r.steps()).isEqualTo(40);
+        assertThat(r.stepsThisRun()).isEqualTo(40);
+        assertThat(r.history()).hasSize(4);
+        for (GanTrainResult.Window w : r.history()) {
+            assertThat(w.dLoss()).as("D loss, %s", w).isFinite().isBetween(0.05, 5.0);
+            assertThat(w.gLoss()).as("G loss, %s", w).isFinite().isBetween(-10.0, 10.0);
+            assertThat(w.kl()).as("KL, %s", w).isFinite().isGreaterThanOrEqualTo(0.0);
+            assertThat(w.dWrong()).isFinite();
+            assertThat(w.matching()).isNaN();
+        }
+        GanTrainResult.Window first = r.history().get(0);
+        GanTrainResult.Window last = r.history().get(3);
+        // D learns to tell real-and-matching from generated images: its margin opens up.
+        assertThat(last.dReal() - last.dFake()).isGreaterThan(first.dReal() - first.dFake());
+        assertThat(last.dLoss()).isLessThan(first.dLoss());
+        assertThat(r.last().examplesPerSecond()).isPositive();
+    }
+
+    @Test
+    void theSameSeedGivesTheSameImagesAndAnotherSeedOthers() throws Exception {
+        GanConfig config = GanFixtures.tiny().build();
+        byte[][] grids = new byte[3][];
+        long[] seeds = {7, 7, 8};
+        for (int i = 0; i < 3; i++) {
+            Path out = tmp.resolve("run" + i);
+            GanTrainResult r = new GanTrainer(config.toBuilder().seed(seeds[i]).build(), withGrids(out, 5).build(),
+                    GanProgressSink.NONE).train(data);
+            assertThat(r.grids()).containsExactly(out.resolve("grid-000005.png"));
+            grids[i] = Files.readAllBytes(r.grids().get(0));
+        }
+        assertThat(grids[1]).isEqualTo(grids[0]);
+        assertThat(Arrays.equals(grids[2], grids[0])).isFalse();
+    }
+
+    @Test
+    void everyVariantTrains() {
+        GanConfig[] variants = {
+                GanFixtures.tiny().discriminator(GanConfig.DiscriminatorMode.UNCONDITIONAL).build(),
+                GanFixtures.tiny().loss(GanConfig.Loss.NON_SATURATING).emaDecay(0).spectralNorm(false).build(),
+        };
+        for (GanConfig c : variants) {
+            GanTrainResult r = new GanTrainer(c, steps(3).build(), GanProgressSink.NONE).train(data);
+            assertThat(r.last().dLoss()).as("%s", c).isFinite();
+            assertThat(r.last().gLoss()).as("%s", c).isFinite();
+            assertThat(Double.isNaN(r.last().dWrong()))
+                    .isEqualTo(c.discriminator() == GanConfig.DiscriminatorMode.UNCONDITIONAL);
+        }
+    }
+
+    @Test
+    void theMatchingLossTrainsThroughAFrozenRetrievalModel() {
+        try (LoadedCheckpoint frozen = Checkpoint.load(textModel, GanFixtures.CPU)) {
+            float[] before = io.mmfuse.model.Tensors.toHeap(frozen.model().parameters().get(0));
+            GanConfig c = GanFixtures.tiny().matchingWeight(0.5).build();
+            GanTrainResult r = new GanTrainer(c, steps(3).build(), GanProgressSink.NONE).train(data, frozen.model());
+            assertThat(r.last().matching()).isFinite().isPositive();
+            assertThat(io.mmfuse.model.Tensors.toHeap(frozen.model().parameters().get(0))).containsExactly(before);
+        }
+    }
+
+    @Test
+    void resumingContinuesAtTheCheckpointsStep() throws Exception {
+        Path out = tmp.resolve("resume");
+        GanConfig c = GanFixtures.tiny().build();
+        GanTrainResult first = new GanTrainer(c, steps(6).outputDir(out).checkpointEvery(4).textModelDir(textModel).build(),
+                GanProgressSink.NONE).train(data);
+        Path ckpt = out.resolve(GanTrainOptions.CHECKPOINT_DIR);
+        assertThat(first.checkpoint()).isEqualTo(ckpt);
+        assertThat(GanCheckpoint.info(ckpt).step()).isEqualTo(6);
+
+        GanTrainResult second = new GanTrainer(c, steps(9).outputDir(out).checkpointEvery(4).resumeFrom(ckpt).build(),
+                GanProgressSink.NONE).train(data);
+        assertThat(second.steps()).isEqualTo(9);
+        assertThat(second.stepsThisRun()).isEqualTo(3);
+        assertThat(second.history().get(0).firstStep()).isEqualTo(7);
+        assertThat(GanCheckpoint.info(ckpt).step()).isEqualTo(9);
+        assertThat(ckpt.resolve(GanCheckpoint.TEXT_MODEL_DIR).resolve("config.json")).isRegularFile();
+
+        GanConfig wider = c.toBuilder().genWidth(16).build();
+        assertThatThrownBy(() -> new GanTrainer(wider, steps(12).resumeFrom(ckpt).build(), GanProgressSink.NONE).train(data))
+                .isInstanceOf(InvalidInputException.class).hasMessageStartingWith("resumeFrom:");
+    }
+
+    @Test
+    void aDivergedLossStopsTrainingWithTheStep() {
+        float[] huge = new float[data.images().length];
+        Arrays.fill(huge, 3e38f);
+        for (int i = 0; i < huge.length; i += 2) {
+            huge[i] = -3e38f;
+        }
+        GanTrainingData bad = new GanTrainingData(huge, data.imageCount(), data.captionEmbeddings(), data.captionImage());
+        assertThatThrownBy(() -> new GanTrainer(GanFixtures.tiny().build(), steps(5).build(), GanProgressSink.NONE).train(bad))
+                .isInstanceOf(MmfuseException.class).hasMessageContaining("at step 1");
+    }
+
+    @Test
+    void inconsistentInputsAreRejectedBeforeTraining() {
+        GanTrainer wrongDim = new GanTrainer(GanFixtures.tiny().textDim(16).build(), steps(1).build(), GanProgressSink.NONE);
+        assertThatThrownBy(() -> wrongDim.train(data)).isInstanceOf(InvalidInputException.class)
+                .hasMessageStartingWith("data.captionEmbeddings:");
+        GanTrainer needsModel = new GanTrainer(GanFixtures.tiny().matchingWeight(1).build(), steps(1).build(), GanProgressSink.NONE);
+        assertThatThrownBy(() -> needsModel.train(data)).isInstanceOf(InvalidInputException.class)
+                .hasMessageStartingWith("matchingModel:");
+        GanTrainingData oneImage = new GanTrainingData(Arrays.copyOf(data.images(), GanTrainingData.IMAGE_FLOATS), 1,
+                GanFixtures.unitRows(2, GanFixtures.TEXT_DIM, 1), new int[] {0, 0});
+        assertThatThrownBy(() -> new GanTrainer(GanFixtures.tiny().build(), steps(1).build(), GanProgressSink.NONE).train(oneImage))
+                .isInstanceOf(InvalidInputException.class).hasMessageStartingWith("data.captionImage:");
+        assertThatThrownBy(() -> steps(1).checkpointEvery(5).outputDir(tmp).build())
+                .isInstanceOf(InvalidInputException.class).hasMessageStartingWith("textModelDir:");
+        assertThatThrownBy(() -> steps(1).sampleEvery(5).build())
+                .isInstanceOf(InvalidInputException.class).hasMessageStartingWith("outputDir:");
+    }
+}

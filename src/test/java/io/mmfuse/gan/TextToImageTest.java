@@ -1,0 +1,168 @@
+package io.mmfuse.gan;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_COLOR;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.imdecode;
+
+import io.mmfuse.InvalidInputException;
+import io.mmfuse.api.MmfuseModel;
+import io.mmfuse.train.CheckpointException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Checkpoint round trip and the inference entry point, on one briefly trained tiny GAN. */
+class TextToImageTest {
+    private static final int FLOATS = 3 * 64 * 64;
+    private static final int SAMPLES = 3;
+    private static final long SEED = 99;
+
+    @TempDir
+    static Path shared;
+    @TempDir
+    Path tmp;
+
+    static List<String> prompts;
+    static Path checkpoint;
+    static Path trainingGrid;
+    static TextToImage t2i;
+
+    @BeforeAll
+    static void train() throws Exception {
+        Path textModel = GanFixtures.textModel(shared.resolve("text-model"));
+        prompts = List.of(GanFixtures.captions().get(0), GanFixtures.captions().get(7));
+        Path out = shared.resolve("run");
+        try (MmfuseModel model = MmfuseModel.load(textModel, GanFixtures.CPU)) {
+            GanTrainOptions options = GanTrainOptions.builder().maxSteps(4).checkpointEvery(4).sampleEvery(4)
+                    .outputDir(out).textModelDir(textModel).device(GanFixtures.CPU)
+                    .preview(prompts, model.embedTexts(prompts).data()).previewSamples(SAMPLES).previewSeed(SEED).build();
+            GanTrainResult r = new GanTrainer(GanFixtures.tiny().build(), options, GanProgressSink.NONE)
+                    .train(GanFixtures.data(model));
+            checkpoint = r.checkpoint();
+            trainingGrid = r.grids().get(0);
+        }
+        // the checkpoint is self-contained: the original text model is no longer needed
+        CheckpointFiles.deleteQuietly(textModel);
+        t2i = TextToImage.load(checkpoint, GanFixtures.CPU);
+    }
+
+    @AfterAll
+    static void close() {
+        t2i.close();
+    }
+
+    @Test
+    void theLoadedCheckpointDrawsExactlyWhatTheTrainerDrew() throws Exception {
+        assertThat(t2i.step()).isEqualTo(4);
+        assertThat(t2i.config()).isEqualTo(GanFixtures.tiny().build());
+        assertThat(t2i.generatePng(prompts, SAMPLES, SEED)).isEqualTo(Files.readAllBytes(trainingGrid));
+    }
+
+    @Test
+    void imagesHaveTheDocumentedShapeAndRange() {
+        float[] images = t2i.generate(prompts.get(0), 5, 1L);
+        assertThat(images).hasSize(5 * FLOATS);
+        for (float v : images) {
+            assertThat(v).isBetween(-1f, 1f);
+        }
+        assertThat(images).isNotEqualTo(new float[images.length]);
+    }
+
+    @Test
+    void theSeedDecidesTheImages() {
+        float[] a = t2i.generate(prompts.get(0), 2, 5L);
+        assertThat(t2i.generate(prompts.get(0), 2, 5L)).containsExactly(a);
+        assertThat(Arrays.equals(t2i.generate(prompts.get(0), 2, 6L), a)).isFalse();
+        assertThat(Arrays.equals(t2i.generate(prompts.get(1), 2, 5L), a)).as("the caption matters").isFalse();
+    }
+
+    @Test
+    void eachRowOfABatchEqualsTheSinglePromptCall() {
+        float[] batch = t2i.generate(prompts, 2, 11L);
+        assertThat(batch).hasSize(2 * 2 * FLOATS);
+        // equal up to float rounding: LibTorch's CPU kernels pick their blocking by batch size
+        assertThat(Arrays.copyOfRange(batch, 0, 2 * FLOATS))
+                .containsExactly(t2i.generate(prompts.get(0), 2, 11L), org.assertj.core.data.Offset.offset(1e-5f));
+        assertThat(Arrays.copyOfRange(batch, 2 * FLOATS, 4 * FLOATS))
+                .containsExactly(t2i.generate(prompts.get(1), 2, 11L), org.assertj.core.data.Offset.offset(1e-5f));
+    }
+
+    @Test
+    void concurrentCallsGetTheSameImagesAsSerialOnes() throws Exception {
+        float[] expected = t2i.generate(prompts.get(1), 4, 3L);
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        try {
+            List<Future<float[]>> runs = pool.invokeAll(java.util.Collections.nCopies(6, () -> t2i.generate(prompts.get(1), 4, 3L)));
+            for (Future<float[]> f : runs) {
+                assertThat(f.get()).containsExactly(expected);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void thePngIsAOneRowGridThatDecodes() {
+        byte[] png = t2i.generatePng(prompts.get(0), 4, 2L);
+        try (PointerScope scope = new PointerScope()) {
+            Mat m = imdecode(new Mat(new BytePointer(png)), IMREAD_COLOR);
+            assertThat(m.cols()).isEqualTo(SampleGrid.width(4));
+            assertThat(m.rows()).isEqualTo(SampleGrid.height(1));
+        }
+    }
+
+    @Test
+    void badPromptsAndSampleCountsAreRejectedByName() {
+        assertRejected(() -> t2i.generate((String) null, 1, 0), "text");
+        assertRejected(() -> t2i.generate("", 1, 0), "text");
+        assertRejected(() -> t2i.generate(" \t\n", 1, 0), "text");
+        assertRejected(() -> t2i.generate("x".repeat(TextToImage.MAX_PROMPT_CHARS + 1), 1, 0), "text");
+        assertRejected(() -> t2i.generate("zebra xylophone quantum", 1, 0), "text");
+        assertRejected(() -> t2i.generate("?!.,", 1, 0), "text");
+        String known = prompts.get(0).split(" ")[1];
+        assertRejected(() -> t2i.generate((known + " ").repeat(13), 1, 0), "text"); // maxTokens is 12
+        assertThat(t2i.generate((known + " ").repeat(12), 1, 0)).hasSize(FLOATS);
+        assertRejected(() -> t2i.generate(prompts.get(0), 0, 0), "samples");
+        assertRejected(() -> t2i.generate(prompts.get(0), TextToImage.MAX_SAMPLES + 1, 0), "samples");
+        assertRejected(() -> t2i.generate(List.of(prompts.get(0), "  "), 1, 0), "texts[1]");
+        assertRejected(() -> t2i.generate(List.of(), 1, 0), "texts");
+    }
+
+    @Test
+    void anotherFormatVersionOrACorruptFileIsATypedError() throws Exception {
+        Path copy = tmp.resolve("copy");
+        CheckpointFiles.copyTree(checkpoint, copy);
+        Path manifest = copy.resolve(GanCheckpoint.MANIFEST);
+        String json = Files.readString(manifest);
+        Files.writeString(manifest, json.replace("\"formatVersion\" : 1", "\"formatVersion\" : 2"));
+        assertThatThrownBy(() -> TextToImage.load(copy, GanFixtures.CPU)).isInstanceOf(CheckpointException.class)
+                .hasMessageContaining("format version 2");
+        Files.writeString(manifest, json.replace(GanCheckpoint.FORMAT, "something-else"));
+        assertThatThrownBy(() -> TextToImage.load(copy, GanFixtures.CPU)).isInstanceOf(CheckpointException.class)
+                .hasMessageContaining("not a GAN checkpoint");
+        Files.writeString(manifest, json);
+        Files.write(copy.resolve(GanCheckpoint.SAMPLER), "truncated".getBytes(StandardCharsets.UTF_8));
+        assertThatThrownBy(() -> TextToImage.load(copy, GanFixtures.CPU)).isInstanceOf(CheckpointException.class)
+                .hasMessageContaining("checksum");
+        assertThatThrownBy(() -> TextToImage.load(tmp.resolve("missing"), GanFixtures.CPU))
+                .isInstanceOf(CheckpointException.class);
+    }
+
+    private static void assertRejected(org.assertj.core.api.ThrowableAssert.ThrowingCallable call, String input) {
+        assertThatThrownBy(call).isInstanceOfSatisfying(InvalidInputException.class,
+                e -> assertThat(e.input()).isEqualTo(input));
+    }
+}
