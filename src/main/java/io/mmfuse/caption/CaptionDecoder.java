@@ -60,6 +60,12 @@ public final class CaptionDecoder extends Module {
      * the same weights.
      */
     public static CaptionDecoder create(CaptionDecoderConfig config, DeviceChoice device, long seed) {
+        org.bytedeco.pytorch.global.torch.manual_seed(seed);
+        return create(config, device);
+    }
+
+    /** A decoder initialised from LibTorch's global generator as it stands (to load weights into). */
+    public static CaptionDecoder create(CaptionDecoderConfig config, DeviceChoice device) {
         if (config == null) {
             throw new InvalidInputException("config", "is required");
         }
@@ -67,7 +73,6 @@ public final class CaptionDecoder extends Module {
             throw new InvalidInputException("device", "is required");
         }
         try {
-            org.bytedeco.pytorch.global.torch.manual_seed(seed);
             CaptionDecoder d = Tensors.keep(new CaptionDecoder(config, device));
             if (device.isCuda()) {
                 d.to(d.device, false);
