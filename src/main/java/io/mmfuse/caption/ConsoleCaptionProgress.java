@@ -42,8 +42,10 @@ public final class ConsoleCaptionProgress implements CaptionProgress {
     @Override
     public void epochFinished(CaptionEpochStats e) {
         closeBar();
-        out.println(String.format(Locale.ROOT, "captioner epoch %d: loss %.4f, val loss %.4f (ppl %.1f), %.0f ex/s",
-                e.epoch(), e.loss(), e.validationLoss(), Math.exp(e.validationLoss()), e.examplesPerSecond()));
+        String val = Double.isNaN(e.validationLoss()) ? ""
+                : String.format(Locale.ROOT, ", val loss %.4f (ppl %.1f)", e.validationLoss(), Math.exp(e.validationLoss()));
+        out.println(String.format(Locale.ROOT, "captioner epoch %d: loss %.4f%s, %.0f ex/s", e.epoch(), e.loss(), val,
+                e.examplesPerSecond()));
     }
 
     @Override
