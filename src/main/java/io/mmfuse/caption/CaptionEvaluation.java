@@ -101,8 +101,9 @@ public final class CaptionEvaluation {
         if (samples == null || samples.isEmpty()) {
             throw new InvalidInputException("samples", "no image to evaluate");
         }
-        if (beamWidth <= 0) {
-            throw new InvalidInputException("beamWidth", "must be >= 1, got " + beamWidth);
+        if (beamWidth <= 0 || beamWidth > CaptionGenerator.MAX_BEAM_WIDTH) {
+            throw new InvalidInputException("beamWidth", "must be in 1.." + CaptionGenerator.MAX_BEAM_WIDTH + ", got "
+                    + beamWidth);
         }
         if (threads <= 0) {
             throw new InvalidInputException("threads", "must be > 0, got " + threads);

@@ -25,6 +25,8 @@ import org.bytedeco.pytorch.Tensor;
  * PointerScope under a NoGradGuard on the calling thread.
  */
 public final class CaptionGenerator {
+    /** Widest beam accepted: the step buffers grow with width x vocabulary size. */
+    public static final int MAX_BEAM_WIDTH = 100;
     /** Images per greedy forward batch. */
     static final int GREEDY_BATCH = 256;
 
@@ -125,15 +127,15 @@ public final class CaptionGenerator {
      * Beam search for one image.
      *
      * @param embedding the image's embedding (imageDim floats)
-     * @param width beams kept per step (&gt;= 1); a beam that emits {@code <eos>} is finished and
-     *     the search goes on with one beam fewer, so exactly {@code width} captions come back (fewer
-     *     only when the vocabulary has fewer words than that)
+     * @param width beams kept per step (1..{@link #MAX_BEAM_WIDTH}); a beam that emits
+     *     {@code <eos>} is finished and the search goes on with one beam fewer, so exactly
+     *     {@code width} captions come back (fewer only when the vocabulary has fewer words)
      * @return finished captions, best first: highest length-normalised log-probability, then
      *     highest log-probability, then lower ids
      */
     public List<GeneratedCaption> beam(float[] embedding, int width) {
-        if (width <= 0) {
-            throw new InvalidInputException("width", "beam width must be >= 1, got " + width);
+        if (width <= 0 || width > MAX_BEAM_WIDTH) {
+            throw new InvalidInputException("width", "beam width must be in 1.." + MAX_BEAM_WIDTH + ", got " + width);
         }
         if (embedding == null || embedding.length != decoder.config().imageDim()) {
             throw new InvalidInputException("embedding", "must have " + decoder.config().imageDim() + " floats, got "

@@ -183,8 +183,9 @@ public final class ImageToText implements AutoCloseable {
     }
 
     private static void requireWidth(int width) {
-        if (width <= 0) {
-            throw new InvalidInputException("width", "beam width must be >= 1, got " + width);
+        if (width <= 0 || width > CaptionGenerator.MAX_BEAM_WIDTH) {
+            throw new InvalidInputException("width", "beam width must be in 1.." + CaptionGenerator.MAX_BEAM_WIDTH
+                    + ", got " + width);
         }
     }
 

@@ -156,6 +156,8 @@ class CaptionDecoderTest {
         CaptionGenerator g = new CaptionGenerator(decoder, VOCAB);
         assertThatThrownBy(() -> g.beam(embeddings.row(0), 0)).isInstanceOf(InvalidInputException.class)
                 .hasMessageContaining("width");
+        assertThatThrownBy(() -> g.beam(embeddings.row(0), CaptionGenerator.MAX_BEAM_WIDTH + 1))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("width");
         assertThatThrownBy(() -> g.beam(new float[3], 2)).isInstanceOf(InvalidInputException.class)
                 .hasMessageContaining("embedding");
         assertThatThrownBy(() -> g.greedy(new FloatMatrix(1, 3, new float[3]))).isInstanceOf(InvalidInputException.class)
