@@ -10,9 +10,12 @@ import java.util.List;
  *     epoch without validation data)
  * @param bestValidationLoss its validation loss, NaN without validation data
  * @param outOfTime the time budget ended the run before the last epoch
+ * @param stoppedEarly the validation loss stopped improving ({@link CaptionTrainConfig#patience()})
+ *     and the run ended before the last epoch
  */
 public record CaptionTrainResult(List<CaptionEpochStats> history, int bestEpoch, double bestValidationLoss,
-        Duration totalTime, boolean outOfTime) {
+        Duration totalTime, boolean outOfTime,
+        boolean stoppedEarly) {
     public CaptionTrainResult {
         history = List.copyOf(history);
     }

@@ -117,6 +117,7 @@ public final class CaptionTrainingJob {
         report.put("best_validation_loss", Double.isNaN(result.bestValidationLoss()) ? null : result.bestValidationLoss());
         report.put("seconds", result.totalTime().toMillis() / 1000.0);
         report.put("out_of_time", result.outOfTime());
+        report.put("stopped_early", result.stoppedEarly());
         report.put("skipped", skipped);
         try {
             AtomicFiles.write(request.reportFile(), JSON.writeValueAsBytes(report));

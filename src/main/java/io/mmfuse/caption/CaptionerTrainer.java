@@ -29,7 +29,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each epoch shuffles the captions (seeded) and takes one AdamW step per batch inside its own
  * PointerScope. After every epoch the validation loss is measured and the best epoch's weights
- * are kept in memory; when it returns the decoder holds them and is in eval mode.
+ * are kept in memory; training stops early when the validation loss has not improved for
+ * {@link CaptionTrainConfig#patience()} epochs. When it returns the decoder holds the best
+ * weights and is in eval mode.
  */
 public final class CaptionerTrainer {
     private static final Logger LOG = LoggerFactory.getLogger(CaptionerTrainer.class);
@@ -71,8 +73,9 @@ public final class CaptionerTrainer {
         double bestLoss = Double.POSITIVE_INFINITY;
         DecoderSnapshot best = null;
         boolean outOfTime = false;
+        boolean stoppedEarly = false;
         try (AdamW optimizer = optimizer(decoder); CrossEntropyLossOptions ce = lossOptions()) {
-            for (int epoch = 1; epoch <= config.epochs() && !outOfTime; epoch++) {
+            for (int epoch = 1; epoch <= config.epochs() && !outOfTime && !stoppedEarly; epoch++) {
                 EpochRun run = runEpoch(epoch, decoder, optimizer, ce, train, rng, start);
                 outOfTime = run.outOfTime;
                 boolean lastEpoch = epoch == config.epochs() || outOfTime;
@@ -91,6 +94,9 @@ public final class CaptionerTrainer {
                         best.close();
                     }
                     best = lastEpoch ? null : DecoderSnapshot.capture(decoder);
+                } else if (config.patience() > 0 && epoch - bestEpoch >= config.patience() && !lastEpoch) {
+                    stoppedEarly = true;
+                    LOG.info("Validation loss has not improved for {} epochs: stopping", config.patience());
                 }
             }
             if (best != null && bestEpoch != history.size()) {
@@ -109,7 +115,7 @@ public final class CaptionerTrainer {
             decoder.eval();
         }
         return new CaptionTrainResult(history, bestEpoch, validation == null ? Double.NaN : bestLoss,
-                Duration.ofNanos(System.nanoTime() - start), outOfTime);
+                Duration.ofNanos(System.nanoTime() - start), outOfTime, stoppedEarly);
     }
 
     /**

@@ -179,14 +179,17 @@ class CaptionDecoderTest {
     }
 
     @Test
-    void validationKeepsTheBestEpochAndTheTimeBudgetStopsEarly() {
+    void validationKeepsTheBestEpochPatienceAndTheTimeBudgetStopEarly() {
         FloatMatrix emb = unitRows(4, DIM, 21);
         CaptionTrainingData train = CaptionTrainingData.encode(emb.slice(0, 2), CAPTIONS, new int[] {0, 1}, VOCAB, 10);
         CaptionTrainingData val = CaptionTrainingData.encode(emb.slice(2, 4),
                 List.of("a big blue square", "a white triangle"), new int[] {0, 1}, VOCAB, 10);
         try (CaptionDecoder d = CaptionDecoder.create(tinyConfig(), CPU, 4)) {
             CaptionTrainResult r = new CaptionerTrainer(CaptionTrainConfig.builder().epochs(40).batchSize(2)
-                    .learningRate(2e-2).threads(2).build(), null).train(d, train, val);
+                    .learningRate(2e-2).threads(2).patience(0).build(), null).train(d, train, val);
+            assertThat(r.history()).hasSize(40);
+            assertThat(r.stoppedEarly()).isFalse();
+            assertThat(r.bestEpoch()).as("captions of unseen images: overfits well before 40 epochs").isLessThan(38);
             double best = r.history().stream().mapToDouble(CaptionEpochStats::validationLoss).min().orElseThrow();
             assertThat(r.bestValidationLoss()).isEqualTo(best);
             assertThat(r.history().get(r.bestEpoch() - 1).validationLoss()).isEqualTo(best);
@@ -195,8 +198,15 @@ class CaptionDecoderTest {
             assertThat(d.is_training()).isFalse();
         }
         try (CaptionDecoder d = CaptionDecoder.create(tinyConfig(), CPU, 4)) {
+            CaptionTrainResult r = new CaptionerTrainer(CaptionTrainConfig.builder().epochs(40).batchSize(2)
+                    .learningRate(2e-2).threads(2).patience(2).build(), null).train(d, train, val);
+            assertThat(r.stoppedEarly()).isTrue();
+            assertThat(r.history()).hasSize(r.bestEpoch() + 2);
+            assertThat(CaptionerTrainer.loss(d, val)).isEqualTo(r.bestValidationLoss());
+        }
+        try (CaptionDecoder d = CaptionDecoder.create(tinyConfig(), CPU, 4)) {
             CaptionTrainResult r = new CaptionerTrainer(CaptionTrainConfig.builder().epochs(1_000_000).batchSize(1)
-                    .timeBudget(Duration.ofMillis(300)).threads(2).build(), null).train(d, train, val);
+                    .timeBudget(Duration.ofMillis(300)).threads(2).patience(0).build(), null).train(d, train, val);
             assertThat(r.outOfTime()).isTrue();
             assertThat(r.history().size()).isLessThan(1_000_000);
         }
