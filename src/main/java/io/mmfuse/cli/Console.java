@@ -32,6 +32,18 @@ final class Console {
                 100 * d.recallAt10(), d.medianRank());
     }
 
+    /** Lists skipped inputs on stdout and returns the exit status that says whether there were any. */
+    static int reportSkipped(java.util.List<io.mmfuse.api.Skipped> skipped) {
+        if (skipped.isEmpty()) {
+            return ExitCodes.OK;
+        }
+        System.out.println("skipped " + skipped.size() + " input(s):");
+        for (io.mmfuse.api.Skipped s : skipped) {
+            System.out.println("  " + s.input() + ": " + s.reason() + (s.message() == null ? "" : " (" + s.message() + ")"));
+        }
+        return ExitCodes.SKIPPED_INPUTS;
+    }
+
     /** Prints the summary and returns the exit status that says whether anything was skipped. */
     static int finish(RunReport report, java.nio.file.Path reportFile) {
         System.out.println(report.summary());

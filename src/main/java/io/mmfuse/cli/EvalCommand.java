@@ -34,15 +34,19 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "Threads (default: all cores).")
     Integer threads;
 
-    @Override
-    public Integer call() throws Exception {
-        Console.configureThreads(threads);
-        Dataset dataset = Datasets.open(data);
-        List<Sample> samples = switch (split) {
+    static List<Sample> samplesOf(Dataset dataset, Split split) {
+        return switch (split) {
             case train -> dataset.train();
             case val -> dataset.val();
             case test -> dataset.test();
         };
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Console.configureThreads(threads);
+        Dataset dataset = Datasets.open(data);
+        List<Sample> samples = samplesOf(dataset, split);
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         try (MmfuseModel model = MmfuseModel.load(checkpoint)) {
             Evaluation.Result r = Evaluation.evaluate(model, split.name(), samples, t);

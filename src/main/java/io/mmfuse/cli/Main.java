@@ -9,7 +9,9 @@ import picocli.CommandLine.Command;
 @Command(name = "mmfuse", mixinStandardHelpOptions = true, version = "mmfuse 0.1.0",
         description = "Multimodal (text/image) embedding, training and search.",
         subcommands = {QuickstartCommand.class, TrainCommand.class, EvalCommand.class, EmbedCommand.class,
-                IndexCommand.class, SearchCommand.class, ServeCommand.class, DoctorCommand.class})
+                IndexCommand.class, SearchCommand.class, ServeCommand.class, TrainGanCommand.class,
+                GenerateCommand.class, TrainCaptionerCommand.class, CaptionCommand.class, EvalCaptionsCommand.class,
+                DoctorCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

@@ -1,8 +1,13 @@
 package io.mmfuse.cli;
 
 import io.mmfuse.api.MmfuseModel;
+import io.mmfuse.caption.ImageToText;
+import io.mmfuse.gan.TextToImage;
+import io.mmfuse.model.Devices;
 import io.mmfuse.server.BatchingConfig;
+import io.mmfuse.server.CheckpointCaptioner;
 import io.mmfuse.server.CheckpointEmbeddingModel;
+import io.mmfuse.server.CheckpointGenerator;
 import io.mmfuse.server.MmfuseServer;
 import io.mmfuse.server.ServiceLimits;
 import java.nio.file.Path;
@@ -41,6 +46,12 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--deadline-ms", defaultValue = "30000", description = "Default per-request deadline; a request may only lower it (default: ${DEFAULT-VALUE}).")
     long deadlineMs;
 
+    @Option(names = "--gan", description = "GAN checkpoint: enables POST /v1/generate and the gRPC Generate call.")
+    Path gan;
+
+    @Option(names = "--captioner", description = "Captioner checkpoint: enables POST /v1/caption and the gRPC Caption call.")
+    Path captioner;
+
     @Option(names = "--threads", description = "LibTorch intra-op threads (default: all cores).")
     Integer threads;
 
@@ -53,7 +64,10 @@ final class ServeCommand implements Callable<Integer> {
         try (MmfuseModel model = MmfuseModel.load(checkpoint)) {
             MmfuseServer server = MmfuseServer.builder().host(host).httpPort(httpPort).grpcPort(grpcPort)
                     .model(new CheckpointEmbeddingModel(model, decodeThreads)).collectionsRoot(collections)
-                    .batching(batching).limits(ServiceLimits.defaults()).build().start();
+                    .batching(batching).limits(ServiceLimits.defaults())
+                    .generator(gan == null ? null : new CheckpointGenerator(TextToImage.load(gan, Devices.auto(), decodeThreads)))
+                    .captioner(captioner == null ? null : new CheckpointCaptioner(ImageToText.load(captioner, Devices.auto())))
+                    .build().start();
             Runtime.getRuntime().addShutdownHook(new Thread(server::close, "mmfuse-shutdown"));
             Console.status("mmfuse serving: http " + httpPort + ", grpc " + grpcPort + " (Ctrl-C drains and stops)");
             server.awaitTermination();

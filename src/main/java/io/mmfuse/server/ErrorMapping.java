@@ -41,6 +41,9 @@ public final class ErrorMapping {
         if (e instanceof UnavailableException) {
             return new Error("UNAVAILABLE", 503, null, msg);
         }
+        if (e instanceof NotConfiguredException) {
+            return new Error("UNIMPLEMENTED", 501, null, msg);
+        }
         if (e instanceof CollectionCorruptedException) {
             return new Error("DATA_LOSS", 500, null, msg);
         }

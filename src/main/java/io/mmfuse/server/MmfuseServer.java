@@ -51,7 +51,7 @@ public final class MmfuseServer implements AutoCloseable {
     /** A frozen copy of the builder, so that later builder calls cannot change a running server. */
     private record Settings(String host, int httpPort, int grpcPort, EmbeddingModel model, Path collectionsRoot,
             BatchingConfig batching, ServiceLimits limits, CollectionOptions collectionOptions, Duration drainTimeout,
-            Duration drainDelay) {
+            Duration drainDelay, ImageGenerator generator, ImageCaptioner captioner) {
     }
 
     private final Settings config;
@@ -60,6 +60,7 @@ public final class MmfuseServer implements AutoCloseable {
     private final CollectionStore store;
     private final EmbeddingService embeddings;
     private final CollectionService collections;
+    private final GenerationService generation;
     private final CountDownLatch terminated = new CountDownLatch(1);
     private HttpApi httpApi;
     private Javalin http;
@@ -69,13 +70,14 @@ public final class MmfuseServer implements AutoCloseable {
 
     private MmfuseServer(Builder b) {
         this.config = new Settings(b.host, b.httpPort, b.grpcPort, b.model, b.collectionsRoot, b.batching, b.limits,
-                b.collectionOptions, b.drainTimeout, b.drainDelay);
+                b.collectionOptions, b.drainTimeout, b.drainDelay, b.generator, b.captioner);
         this.registry = b.registry != null ? b.registry : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         this.store = new CollectionStore(b.collectionsRoot, b.collectionOptions);
         this.embeddings = new EmbeddingService(b.model, b.batching, b.limits, registry);
         this.collections = new CollectionService(store, embeddings);
+        this.generation = new GenerationService(b.generator, b.captioner, embeddings, b.batching, registry);
     }
 
     public static Builder builder() {
@@ -90,12 +92,12 @@ public final class MmfuseServer implements AutoCloseable {
         started = true;
         try {
             if (config.httpPort() >= 0) {
-                httpApi = new HttpApi(embeddings, collections, health, registry, registry, config.limits().maxRequestBytes());
+                httpApi = new HttpApi(embeddings, collections, generation, health, registry, registry, config.limits().maxRequestBytes());
                 http = httpApi.create().start(config.host(), config.httpPort());
             }
             if (config.grpcPort() >= 0) {
                 grpc = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.grpcPort()))
-                        .addService(ServerInterceptors.intercept(new GrpcApi(embeddings, collections, health),
+                        .addService(ServerInterceptors.intercept(new GrpcApi(embeddings, collections, generation, health),
                                 new GrpcMetrics(registry)))
                         .maxInboundMessageSize(config.limits().maxRequestBytes())
                         .build().start();
@@ -139,6 +141,10 @@ public final class MmfuseServer implements AutoCloseable {
         return collections;
     }
 
+    public GenerationService generation() {
+        return generation;
+    }
+
     /** Blocks until {@link #close()} has finished. */
     public void awaitTermination() throws InterruptedException {
         terminated.await();
@@ -178,6 +184,7 @@ public final class MmfuseServer implements AutoCloseable {
                 http.stop();
             }
             embeddings.close(Duration.ofNanos(Math.max(1_000_000, drainUntil - System.nanoTime())));
+            generation.close(Duration.ofNanos(Math.max(1_000_000, drainUntil - System.nanoTime())));
             store.close();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -205,6 +212,8 @@ public final class MmfuseServer implements AutoCloseable {
         private Duration drainTimeout = Duration.ofSeconds(30);
         private Duration drainDelay = Duration.ZERO;
         private PrometheusMeterRegistry registry;
+        private ImageGenerator generator;
+        private ImageCaptioner captioner;
 
         private Builder() {
         }
@@ -260,6 +269,18 @@ public final class MmfuseServer implements AutoCloseable {
         /** Pause between flipping readiness and refusing traffic, so load balancers can notice. */
         public Builder drainDelay(Duration delay) {
             this.drainDelay = delay;
+            return this;
+        }
+
+        /** Serve POST /v1/generate (and the gRPC Generate call) with this text-to-image model; the server closes it. */
+        public Builder generator(ImageGenerator generator) {
+            this.generator = generator;
+            return this;
+        }
+
+        /** Serve POST /v1/caption (and the gRPC Caption call) with this captioner; the server closes it. */
+        public Builder captioner(ImageCaptioner captioner) {
+            this.captioner = captioner;
             return this;
         }
 

@@ -59,6 +59,24 @@ final class Http {
                 .header("Content-Type", contentType));
     }
 
+    /** A reply whose body is kept as bytes (e.g. a PNG). */
+    record BytesReply(int status, String contentType, byte[] body) {
+    }
+
+    BytesReply postForBytes(String path, String json) {
+        try {
+            HttpResponse<byte[]> r = client.send(HttpRequest.newBuilder(URI.create(base + path))
+                    .POST(HttpRequest.BodyPublishers.ofString(json)).header("Content-Type", "application/json")
+                    .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofByteArray());
+            return new BytesReply(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), r.body());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     private Reply send(HttpRequest.Builder b) {
         try {
             HttpResponse<String> r = client.send(b.timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());

@@ -12,12 +12,18 @@ import io.mmfuse.collection.ScoredItem;
 import io.mmfuse.search.FloatMatrix;
 import io.mmfuse.server.CollectionService;
 import io.mmfuse.server.EmbeddingService;
+import io.mmfuse.server.GenerationService;
+import io.mmfuse.server.ImageCaptioner;
 import io.mmfuse.server.ErrorMapping;
 import io.mmfuse.server.Health;
 import io.mmfuse.server.NewItem;
 import io.mmfuse.server.OverloadedException;
 import io.mmfuse.server.SearchQuery;
 import io.mmfuse.server.grpc.v1.AddItemsRequest;
+import io.mmfuse.server.grpc.v1.CaptionRequest;
+import io.mmfuse.server.grpc.v1.CaptionResponse;
+import io.mmfuse.server.grpc.v1.GenerateRequest;
+import io.mmfuse.server.grpc.v1.GenerateResponse;
 import io.mmfuse.server.grpc.v1.AddItemsResponse;
 import io.mmfuse.server.grpc.v1.CreateCollectionRequest;
 import io.mmfuse.server.grpc.v1.DeleteItemsRequest;
@@ -55,12 +61,39 @@ public final class GrpcApi extends MmfuseGrpc.MmfuseImplBase {
 
     private final EmbeddingService embeddings;
     private final CollectionService collections;
+    private final GenerationService generation;
     private final Health health;
 
+    /** Without generation and captioning (those calls answer UNIMPLEMENTED). */
     public GrpcApi(EmbeddingService embeddings, CollectionService collections, Health health) {
+        this(embeddings, collections, GenerationService.disabled(embeddings), health);
+    }
+
+    public GrpcApi(EmbeddingService embeddings, CollectionService collections, GenerationService generation,
+                   Health health) {
         this.embeddings = embeddings;
         this.collections = collections;
+        this.generation = generation;
         this.health = health;
+    }
+
+    @Override
+    public void generate(GenerateRequest request, StreamObserver<GenerateResponse> out) {
+        serve(out, () -> GenerateResponse.newBuilder().setPng(ByteString.copyFrom(generation.generate(request.getText(),
+                request.getSamples() == 0 ? 4 : request.getSamples(), request.getSeed(), timeout()))).build());
+    }
+
+    @Override
+    public void caption(CaptionRequest request, StreamObserver<CaptionResponse> out) {
+        serve(out, () -> {
+            ImageCaptioner.Captions c = generation.caption(request.getImage().toByteArray(),
+                    request.getK() == 0 ? 3 : request.getK(), request.getBeam() == 0 ? 3 : request.getBeam(), timeout());
+            CaptionResponse.Builder b = CaptionResponse.newBuilder().setGreedy(c.greedy()).setBeam(c.beam());
+            for (ImageCaptioner.Retrieved r : c.retrieved()) {
+                b.addRetrievedBuilder().setRank(r.rank()).setCaption(r.caption()).setDistance(r.distance());
+            }
+            return b.build();
+        });
     }
 
     @Override

@@ -19,6 +19,8 @@ import io.mmfuse.search.FloatMatrix;
 import io.mmfuse.server.CollectionService;
 import io.mmfuse.server.EmbeddingService;
 import io.mmfuse.server.ErrorMapping;
+import io.mmfuse.server.GenerationService;
+import io.mmfuse.server.ImageCaptioner;
 import io.mmfuse.server.Health;
 import io.mmfuse.server.NewItem;
 import io.mmfuse.server.OverloadedException;
@@ -53,16 +55,18 @@ public final class HttpApi {
 
     private final EmbeddingService embeddings;
     private final CollectionService collections;
+    private final GenerationService generation;
     private final Health health;
     private final PrometheusMeterRegistry prometheus;
     private final MeterRegistry registry;
     private final int maxRequestBytes;
     private final AtomicInteger inFlight = new AtomicInteger();
 
-    public HttpApi(EmbeddingService embeddings, CollectionService collections, Health health,
-            PrometheusMeterRegistry prometheus, MeterRegistry registry, int maxRequestBytes) {
+    public HttpApi(EmbeddingService embeddings, CollectionService collections, GenerationService generation,
+            Health health, PrometheusMeterRegistry prometheus, MeterRegistry registry, int maxRequestBytes) {
         this.embeddings = embeddings;
         this.collections = collections;
+        this.generation = generation;
         this.health = health;
         this.prometheus = prometheus;
         this.registry = registry;
@@ -84,6 +88,8 @@ public final class HttpApi {
             route(cfg, "POST", "/v1/embeddings/text", this::embedTexts);
             route(cfg, "POST", "/v1/embeddings/image", this::embedImages);
             route(cfg, "POST", "/v1/search", this::search);
+            route(cfg, "POST", "/v1/generate", this::generate);
+            route(cfg, "POST", "/v1/caption", this::caption);
             route(cfg, "GET", "/v1/collections", ctx -> {
                 ObjectNode out = JSON.createObjectNode();
                 collections.names().forEach(out.putArray("collections")::add);
@@ -181,6 +187,42 @@ public final class HttpApi {
             h.put("distance", s.distance());
             h.set("metadata", metadataNode(s.item().metadataJson()));
         }
+        json(ctx, 200, out);
+    }
+
+    /** {"text", "samples" (default 4), "seed" (default 1)} in, a PNG grid out. */
+    private void generate(Context ctx) {
+        JsonNode body = JsonBodies.parseObject(ctx.bodyAsBytes());
+        String text = JsonBodies.string(JsonBodies.required(body, "text"), "text");
+        byte[] png = generation.generate(text, JsonBodies.integer(body, "samples", 4), JsonBodies.integer(body, "seed", 1),
+                timeout(ctx));
+        ctx.status(200).contentType("image/png").result(png);
+    }
+
+    /** The raw image as the body (k and beam as query parameters), or JSON {"image": base64, "k", "beam"}. */
+    private void caption(Context ctx) {
+        String type = ctx.contentType() == null ? "" : ctx.contentType().toLowerCase(Locale.ROOT);
+        byte[] image;
+        int k;
+        int beam;
+        if (type.startsWith("image/") || type.startsWith("application/octet-stream")) {
+            image = ctx.bodyAsBytes();
+            k = queryInt(ctx, "k", 3);
+            beam = queryInt(ctx, "beam", 3);
+        } else {
+            JsonNode body = JsonBodies.parseObject(ctx.bodyAsBytes());
+            image = JsonBodies.base64(JsonBodies.required(body, "image"), "image");
+            k = JsonBodies.integer(body, "k", 3);
+            beam = JsonBodies.integer(body, "beam", 3);
+        }
+        ImageCaptioner.Captions c = generation.caption(image, k, beam, timeout(ctx));
+        ObjectNode out = JSON.createObjectNode();
+        ArrayNode arr = out.putArray("retrieved");
+        for (ImageCaptioner.Retrieved r : c.retrieved()) {
+            arr.addObject().put("rank", r.rank()).put("caption", r.caption()).put("distance", r.distance());
+        }
+        out.put("greedy", c.greedy());
+        out.put("beam", c.beam());
         json(ctx, 200, out);
     }
 

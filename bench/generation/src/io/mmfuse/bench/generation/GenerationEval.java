@@ -1,0 +1,222 @@
+package io.mmfuse.bench.generation;
+
+import io.mmfuse.api.MmfuseModel;
+import io.mmfuse.api.PreparedSplit;
+import io.mmfuse.api.SplitPreparer;
+import io.mmfuse.api.Datasets;
+import io.mmfuse.data.Dataset;
+import io.mmfuse.data.Sample;
+import io.mmfuse.data.SceneSpec;
+import io.mmfuse.data.SceneSpec.Colour;
+import io.mmfuse.data.SceneSpec.ColourShape;
+import io.mmfuse.data.SceneSpec.Shape;
+import io.mmfuse.data.SyntheticShapes;
+import io.mmfuse.eval.generation.AttributeAccuracy;
+import io.mmfuse.eval.generation.AttributeClassifierConfig;
+import io.mmfuse.eval.generation.AttributeClassifierTrainer;
+import io.mmfuse.eval.generation.AttributeTarget;
+import io.mmfuse.eval.generation.ClassifierProgress;
+import io.mmfuse.eval.generation.ClassifierTrainConfig;
+import io.mmfuse.eval.generation.EvaluationTargets;
+import io.mmfuse.eval.generation.RPrecision;
+import io.mmfuse.gan.TextToImage;
+import io.mmfuse.model.DeviceChoice;
+import io.mmfuse.model.Devices;
+import io.mmfuse.model.NativeThreads;
+import io.mmfuse.search.FloatMatrix;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The measurements of the text-to-image benchmark that the CLI does not offer (bench/generation/run.sh
+ * drives the rest through ./mmfuse). Each mode appends a Markdown section to {@code --md}.
+ *
+ * <pre>
+ *   shapes-data OUT_DIR
+ *   shapes  DATA_DIR CLASSIFIER_MINUTES MD_FILE NAME=GAN_CHECKPOINT...
+ *   flickr  DATA_DIR RETRIEVAL_CHECKPOINT MD_FILE NAME=GAN_CHECKPOINT...
+ * </pre>
+ */
+public final class GenerationEval {
+    /** Kept out of the synthetic training split: the generator never sees these colour-shape pairs. */
+    static final Set<ColourShape> HELD_OUT = Set.of(new ColourShape(Colour.RED, Shape.SQUARE),
+            new ColourShape(Colour.BLUE, Shape.TRIANGLE), new ColourShape(Colour.YELLOW, Shape.CIRCLE),
+            new ColourShape(Colour.PURPLE, Shape.CROSS));
+    static final SyntheticShapes.Config SHAPES = SyntheticShapes.Config.defaults().withSeed(42)
+            .withSplitSizes(3000, 300, 500).withHeldOutFromTrain(HELD_OUT);
+    private static final int CHUNK = TextToImage.MAX_PROMPTS;
+    private static final long NOISE_SEED = 7;
+    private static final long NEGATIVES_SEED = 11;
+
+    private GenerationEval() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        int threads = Runtime.getRuntime().availableProcessors();
+        NativeThreads.configure(threads, 1);
+        switch (args[0]) {
+            case "shapes-data" -> SyntheticShapes.writeTo(Path.of(args[1]), SyntheticShapes.generateWithScenes(SHAPES));
+            case "shapes" -> shapes(Path.of(args[1]), Double.parseDouble(args[2]), Path.of(args[3]),
+                    gans(args, 4), threads);
+            case "flickr" -> flickr(Path.of(args[1]), Path.of(args[2]), Path.of(args[3]), gans(args, 4), threads);
+            default -> throw new IllegalArgumentException("unknown mode " + args[0]);
+        }
+    }
+
+    private static Map<String, Path> gans(String[] args, int from) {
+        Map<String, Path> out = new LinkedHashMap<>();
+        for (int i = from; i < args.length; i++) {
+            String[] kv = args[i].split("=", 2);
+            out.put(kv[0], Path.of(kv[1]));
+        }
+        return out;
+    }
+
+    /** Attribute accuracy of generated images for the test captions, judged by a classifier trained on real images. */
+    static void shapes(Path data, double classifierMinutes, Path md, Map<String, Path> gans, int threads)
+            throws IOException {
+        Map<String, SceneSpec> scenes = SyntheticShapes.readScenes(data);
+        Dataset dataset = Datasets.open(data);
+        List<SceneSpec> testScenes = new ArrayList<>();
+        for (Sample s : dataset.test()) {
+            testScenes.add(scenes.get(s.imageId()));
+        }
+        List<AttributeTarget> targets = EvaluationTargets.of(testScenes, SHAPES.size());
+        long heldOutTargets = targets.stream().filter(t -> t.mentionsAny(HELD_OUT)).count();
+        ClassifierTrainConfig train = ClassifierTrainConfig.builder().epochs(60)
+                .timeBudget(Duration.ofMillis(Math.round(classifierMinutes * 60_000))).threads(threads).build();
+        StringBuilder out = new StringBuilder();
+        try (AttributeClassifierTrainer.Trained judge = AttributeClassifierTrainer.trainOnSynthetic(SHAPES,
+                AttributeClassifierConfig.defaults(), train, DeviceChoice.cpu("bench"), ClassifierProgress.console())) {
+            out.append("### Synthetic shapes: attribute accuracy of generated images\n\n");
+            out.append(String.format(Locale.ROOT, "- %d test captions (evaluation wording: canonical for two objects, "
+                    + "with the region for one), %d of them name a held-out colour-shape pair: %s.%n", targets.size(),
+                    heldOutTargets, HELD_OUT));
+            out.append("- judge: attribute classifier trained on 3,000 real synthetic images with nothing held out; ")
+                    .append(judge.training()).append("\n");
+            out.append("- one generated image per caption, noise seed ").append(NOISE_SEED).append("\n\n");
+            out.append(AttributeAccuracy.Report.markdownHeader()).append("\n");
+            out.append(judge.testAccuracy().markdownRows("real test images (ceiling)")).append("\n");
+            for (Map.Entry<String, Path> gan : gans.entrySet()) {
+                try (TextToImage generator = TextToImage.load(gan.getValue(), Devices.auto(), threads)) {
+                    List<String> captions = targets.stream().map(AttributeTarget::caption).toList();
+                    float[] images = generate(generator, captions);
+                    AttributeAccuracy.Report r = AttributeAccuracy.evaluate(judge.classifier(), images, captions.size(),
+                            targets, HELD_OUT);
+                    out.append(r.markdownRows(gan.getKey() + " (step " + generator.step() + ")")).append("\n");
+                    System.err.println(gan.getKey() + ": " + r.toJson());
+                }
+            }
+        }
+        append(md, out.append("\n").toString());
+    }
+
+    /**
+     * R-precision on the Flickr8k test split: every test caption generates an image, which ranks its
+     * caption among 100 (1 true + 99 captions of other test images) with the retrieval model.
+     * Done as five rounds (caption j of every image), so the pool ids are image ids.
+     */
+    static void flickr(Path data, Path retrieval, Path md, Map<String, Path> gans, int threads) throws IOException {
+        Dataset dataset = Datasets.open(data);
+        StringBuilder out = new StringBuilder();
+        try (MmfuseModel model = MmfuseModel.load(retrieval, Devices.auto())) {
+            PreparedSplit test = new SplitPreparer(model.imageDecoder(), model.vocabulary(), model.config().maxTokens(),
+                    threads).prepare("test", dataset.test(), null);
+            int n = test.imageCount();
+            FloatMatrix pool = model.embedTexts(test.captions());
+            int[][] captionsOf = captionsPerImage(test.captionImage(), n);
+            out.append("### Flickr8k: R-precision of generated images\n\n");
+            out.append(String.format(Locale.ROOT, "- %d test images, %d captions; evaluator: retrieval checkpoint `%s`; "
+                    + "100 candidates (1 true + 99 captions of other test images), negatives seed %d; "
+                    + "random = 1 %% top-1%n", n, test.captionCount(), retrieval, NEGATIVES_SEED));
+            out.append("- each caption generates one 64x64 image (noise seed ").append(NOISE_SEED)
+                    .append("); the real-image row ranks each caption from its own real image\n\n");
+            out.append(RPrecision.Report.markdownHeader()).append("\n");
+            FloatMatrix real = model.embedDecoded(test.images(), n);
+            out.append(rounds(i -> real, captionsOf, pool, test.captionImage()).markdownRow("real test images (ceiling)"))
+                    .append("\n");
+            for (Map.Entry<String, Path> gan : gans.entrySet()) {
+                try (TextToImage generator = TextToImage.load(gan.getValue(), Devices.auto(), threads)) {
+                    RPrecision.Report r = rounds(round -> {
+                        List<String> prompts = new ArrayList<>(n);
+                        for (int i = 0; i < n; i++) {
+                            prompts.add(test.captions().get(captionsOf[i][round % captionsOf[i].length]));
+                        }
+                        return model.embedDecoded(generate(generator, prompts), n);
+                    }, captionsOf, pool, test.captionImage());
+                    out.append(r.markdownRow(gan.getKey() + " (step " + generator.step() + ")")).append("\n");
+                    System.err.println(gan.getKey() + ": " + r.toJson());
+                }
+            }
+        }
+        append(md, out.append("\n").toString());
+    }
+
+    private interface RoundImages {
+        FloatMatrix embed(int round);
+    }
+
+    /** Five rounds, round j asking for caption j of every image; averaged over all queries. */
+    private static RPrecision.Report rounds(RoundImages images, int[][] captionsOf, FloatMatrix pool, int[] poolImage) {
+        int rounds = 5;
+        double top1 = 0;
+        double r5 = 0;
+        double rank = 0;
+        int queries = 0;
+        for (int round = 0; round < rounds; round++) {
+            int[] truth = new int[captionsOf.length];
+            for (int i = 0; i < truth.length; i++) {
+                truth[i] = captionsOf[i][round % captionsOf[i].length];
+            }
+            RPrecision.Report r = RPrecision.evaluate(images.embed(round), truth, pool, poolImage,
+                    RPrecision.DEFAULT_CANDIDATES, NEGATIVES_SEED + round);
+            top1 += r.top1() * r.queries();
+            r5 += r.recallAt5() * r.queries();
+            rank += r.meanRank() * r.queries();
+            queries += r.queries();
+            System.err.printf(Locale.ROOT, "  round %d: top-1 %.3f%n", round, r.top1());
+        }
+        return new RPrecision.Report(queries, RPrecision.DEFAULT_CANDIDATES, NEGATIVES_SEED, top1 / queries,
+                r5 / queries, rank / queries);
+    }
+
+    private static int[][] captionsPerImage(int[] captionImage, int n) {
+        List<List<Integer>> lists = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            lists.add(new ArrayList<>());
+        }
+        for (int c = 0; c < captionImage.length; c++) {
+            lists.get(captionImage[c]).add(c);
+        }
+        int[][] out = new int[n][];
+        for (int i = 0; i < n; i++) {
+            out[i] = lists.get(i).stream().mapToInt(Integer::intValue).toArray();
+        }
+        return out;
+    }
+
+    /** One image per caption, in chunks the generator accepts; rows follow {@code captions}. */
+    private static float[] generate(TextToImage generator, List<String> captions) {
+        int floats = 3 * generator.imageSize() * generator.imageSize();
+        float[] all = new float[captions.size() * floats];
+        for (int from = 0; from < captions.size(); from += CHUNK) {
+            List<String> chunk = captions.subList(from, Math.min(captions.size(), from + CHUNK));
+            float[] images = generator.generate(chunk, 1, NOISE_SEED + from);
+            System.arraycopy(images, 0, all, from * floats, images.length);
+        }
+        return all;
+    }
+
+    private static void append(Path md, String text) throws IOException {
+        Files.writeString(md, text, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        System.out.print(text);
+    }
+}

@@ -1,0 +1,96 @@
+package io.mmfuse.cli;
+
+import io.mmfuse.InvalidInputException;
+import io.mmfuse.api.Datasets;
+import io.mmfuse.api.Skipped;
+import io.mmfuse.gan.ConsoleGanProgress;
+import io.mmfuse.gan.GanConfig;
+import io.mmfuse.gan.GanTrainOptions;
+import io.mmfuse.gan.GanTrainingJob;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "train-gan", description = "Train the text-to-image GAN on a dataset, conditioned on a trained retrieval model's caption embeddings.")
+final class TrainGanCommand implements Callable<Integer> {
+    @Option(names = "--text-model", required = true, description = "Retrieval checkpoint whose text encoder conditions the GAN (copied into the GAN checkpoint).")
+    Path textModel;
+
+    @Option(names = "--data", required = true, description = "Dataset directory (same layouts as train); its train split is used.")
+    Path data;
+
+    @Option(names = "--out", defaultValue = "runs/gan", description = "Output directory: checkpoint/ and grid-NNNNNN.png sample grids (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--minutes", description = "Stop after this many minutes of wall time (default: no limit).")
+    Double minutes;
+
+    @Option(names = "--steps", defaultValue = "10000", description = "Stop at this step count (default: ${DEFAULT-VALUE}).")
+    long steps;
+
+    @Option(names = "--discriminator", defaultValue = "matching-aware", description = "matching-aware (sees the caption, GAN-INT-CLS) or unconditional (the founding design's baseline) (default: ${DEFAULT-VALUE}).")
+    String discriminator;
+
+    @Option(names = "--width", defaultValue = "64", description = "Generator and discriminator width; 32 trains about 3x faster (default: ${DEFAULT-VALUE}).")
+    int width;
+
+    @Option(names = "--matching-weight", defaultValue = "0", description = "Weight of the image-caption matching loss through the frozen text model (0 = off) (default: ${DEFAULT-VALUE}).")
+    double matchingWeight;
+
+    @Option(names = "--batch", defaultValue = "64", description = "Captions per step (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--sample-every", defaultValue = "500", description = "Write a sample grid every this many steps, 0 = only at the end (default: ${DEFAULT-VALUE}).")
+    int sampleEvery;
+
+    @Option(names = "--checkpoint-every", defaultValue = "500", description = "Write the checkpoint every this many steps (default: ${DEFAULT-VALUE}).")
+    int checkpointEvery;
+
+    @Option(names = "--preview", description = "Caption of a sample-grid row (repeatable; default: the first captions of the validation split).")
+    List<String> preview;
+
+    @Option(names = "--resume", description = "Continue from this GAN checkpoint directory.")
+    Path resume;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Random seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--threads", description = "LibTorch intra-op threads (default: all cores).")
+    Integer threads;
+
+    @Override
+    public Integer call() {
+        Console.configureThreads(threads);
+        int cores = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        GanConfig config = GanConfig.defaults().toBuilder().discriminator(mode(discriminator)).genWidth(width)
+                .discWidth(width).matchingWeight(matchingWeight).batchSize(batch).seed(seed).threads(cores).build();
+        GanTrainOptions.Builder options = GanTrainOptions.builder().maxSteps(steps)
+                .timeBudget(minutes == null ? null : Duration.ofMillis(Math.round(minutes * 60_000)))
+                .sampleEvery(sampleEvery == 0 ? Integer.MAX_VALUE : sampleEvery)
+                .checkpointEvery(checkpointEvery).outputDir(out).resumeFrom(resume);
+        GanTrainingJob.Outcome outcome = GanTrainingJob.run(Datasets.open(data), textModel, config, options, preview,
+                cores, new ConsoleGanProgress(), Console::status);
+        var r = outcome.result();
+        System.out.printf(Locale.ROOT, "trained %d steps (%d this run) in %.0f s on %d images / %d captions%s%n",
+                r.steps(), r.stepsThisRun(), r.seconds(), outcome.images(), outcome.captions(),
+                r.outOfTime() ? " (time budget reached)" : "");
+        if (!r.grids().isEmpty()) {
+            System.out.println("last sample grid: " + r.grids().get(r.grids().size() - 1));
+        }
+        System.out.println("checkpoint: " + r.checkpoint());
+        return Console.reportSkipped(outcome.skipped());
+    }
+
+    static GanConfig.DiscriminatorMode mode(String name) {
+        return switch (name.toLowerCase(Locale.ROOT).replace('_', '-')) {
+            case "matching-aware" -> GanConfig.DiscriminatorMode.MATCHING_AWARE;
+            case "unconditional" -> GanConfig.DiscriminatorMode.UNCONDITIONAL;
+            default -> throw new InvalidInputException("--discriminator",
+                    "must be matching-aware or unconditional, got '" + name + "'");
+        };
+    }
+}

@@ -1,0 +1,22 @@
+package io.mmfuse.server;
+
+import io.mmfuse.gan.TextToImage;
+
+/** {@link ImageGenerator} over a GAN checkpoint. */
+public final class CheckpointGenerator implements ImageGenerator {
+    private final TextToImage gan;
+
+    public CheckpointGenerator(TextToImage gan) {
+        this.gan = gan;
+    }
+
+    @Override
+    public byte[] generatePng(String prompt, int samples, long seed) {
+        return gan.generatePng(prompt, samples, seed);
+    }
+
+    @Override
+    public void close() {
+        gan.close();
+    }
+}

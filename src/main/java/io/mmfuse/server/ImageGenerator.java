@@ -1,0 +1,15 @@
+package io.mmfuse.server;
+
+/**
+ * Text to image as the server needs it: one prompt in, a PNG grid out. Implementations are called
+ * from one batcher thread at a time; the server closes them.
+ */
+public interface ImageGenerator extends AutoCloseable {
+    /**
+     * @throws io.mmfuse.InvalidInputException naming {@code text} for a prompt the model cannot use
+     */
+    byte[] generatePng(String prompt, int samples, long seed);
+
+    @Override
+    void close();
+}
