@@ -1,0 +1,104 @@
+package io.mmfuse.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.mmfuse.api.TrainingJob;
+import io.mmfuse.api.TrainingRequest;
+import io.mmfuse.data.SyntheticShapes;
+import io.mmfuse.image.ImageHeader;
+import io.mmfuse.image.ImageWriter;
+import io.mmfuse.model.ModelConfig;
+import io.mmfuse.train.ProgressSink;
+import io.mmfuse.train.TrainConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** train-gan, generate, train-captioner, caption and eval-captions end to end on a tiny synthetic set. */
+class GenerationCliTest {
+    @TempDir
+    static Path dir;
+
+    static Path data;
+    static Path textModel;
+
+    @BeforeAll
+    static void tinyDataAndModel() throws Exception {
+        data = dir.resolve("data");
+        SyntheticShapes.writeTo(data, SyntheticShapes.generateWithScenes(SyntheticShapes.Config.defaults()
+                .withSplitSizes(48, 8, 8).withCaptionsPerImage(2)));
+        ModelConfig model = ModelConfig.defaults().toBuilder().imageSize(32).cnnWidth(8).commonDim(16).build();
+        TrainConfig train = TrainConfig.builder().epochs(1).batchSize(16).threads(1).build();
+        textModel = TrainingJob.run(new TrainingRequest(io.mmfuse.api.Datasets.open(data), model, train, 1, 100,
+                dir.resolve("retrieval"), null), ProgressSink.NONE, s -> { }).checkpoint();
+    }
+
+    @Test
+    void trainGanWritesGridsAndACheckpointThatGenerateDrawsDeterministically() throws Exception {
+        Path out = dir.resolve("gan");
+        CliTest.Result train = CliTest.run("train-gan", "--text-model", textModel.toString(), "--data", data.toString(),
+                "--out", out.toString(), "--steps", "3", "--width", "8", "--batch", "8", "--sample-every", "2",
+                "--checkpoint-every", "2", "--threads", "1");
+        assertThat(train.exit()).as(train.err()).isZero();
+        assertThat(train.out()).contains("trained 3 steps");
+        assertThat(out.resolve("grid-000002.png")).exists();
+        assertThat(out.resolve("grid-000003.png")).exists();
+
+        Path a = dir.resolve("a.png");
+        Path b = dir.resolve("b.png");
+        for (Path file : new Path[] {a, b}) {
+            CliTest.Result r = CliTest.run("generate", "--model", out.resolve("checkpoint").toString(), "--text",
+                    "a red circle", "--text", "a blue square above a green cross", "--samples", "3", "--seed", "5",
+                    "--out", file.toString(), "--threads", "1");
+            assertThat(r.exit()).as(r.err()).isZero();
+        }
+        byte[] png = Files.readAllBytes(a);
+        ImageHeader header = ImageHeader.read("a.png", png);
+        assertThat(header.width()).isGreaterThanOrEqualTo(3 * 64);
+        assertThat(header.height()).isGreaterThanOrEqualTo(2 * 64);
+        assertThat(Files.readAllBytes(b)).isEqualTo(png);
+
+        CliTest.Result blank = CliTest.run("generate", "--model", out.resolve("checkpoint").toString(), "--text", "  ",
+                "--out", dir.resolve("c.png").toString());
+        assertThat(blank.exit()).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(CliTest.lastLine(blank.err())).startsWith("error: text");
+        assertThat(dir.resolve("c.png")).doesNotExist();
+    }
+
+    @Test
+    void anUnknownDiscriminatorIsBadInput() {
+        CliTest.Result r = CliTest.run("train-gan", "--text-model", textModel.toString(), "--data", data.toString(),
+                "--out", dir.resolve("gan-x").toString(), "--discriminator", "image-only");
+        assertThat(r.exit()).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(CliTest.lastLine(r.err())).contains("--discriminator").contains("image-only");
+    }
+
+    @Test
+    void captionerTrainsThenCaptionsGoodImagesAndReportsBadOnes() throws Exception {
+        Path out = dir.resolve("cap");
+        CliTest.Result train = CliTest.run("train-captioner", "--retrieval-model", textModel.toString(), "--data",
+                data.toString(), "--out", out.toString(), "--epochs", "1", "--threads", "1");
+        assertThat(train.exit()).as(train.err()).isZero();
+        Path captioner = out.resolve("captioner");
+        assertThat(captioner).isDirectory();
+
+        Path good = dir.resolve("good.png");
+        ImageWriter.writePng(good, new byte[32 * 32 * 3], 32, 32);
+        Path bad = dir.resolve("bad.jpg");
+        Files.write(bad, new byte[] {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF, 1, 2, 3});
+        CliTest.Result r = CliTest.run("caption", "--model", captioner.toString(), "--image", good.toString(),
+                "--image", bad.toString(), "-k", "2", "--beam", "2", "--threads", "1");
+        assertThat(r.exit()).as(r.err()).isEqualTo(ExitCodes.SKIPPED_INPUTS);
+        assertThat(r.out()).contains("retrieval #1").contains("retrieval #2").doesNotContain("retrieval #3")
+                .contains("greedy").contains("beam 2").contains("skipped 1 input(s)").contains("bad.jpg");
+
+        Path report = dir.resolve("bleu.json");
+        CliTest.Result eval = CliTest.run("eval-captions", "--model", captioner.toString(), "--data", data.toString(),
+                "--split", "test", "--beam", "2", "--out", report.toString(), "--threads", "1");
+        assertThat(eval.exit()).as(eval.err()).isZero();
+        assertThat(eval.out()).contains("BLEU-4").contains("retrieval").contains("greedy").contains("beam");
+        assertThat(Files.readString(report)).contains("bleu4");
+    }
+}
