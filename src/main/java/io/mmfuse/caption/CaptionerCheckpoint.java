@@ -1,5 +1,12 @@
 package io.mmfuse.caption;
 
+import static io.mmfuse.io.CheckpointFiles.copyTree;
+import static io.mmfuse.io.CheckpointFiles.deleteQuietly;
+import static io.mmfuse.io.CheckpointFiles.fsync;
+import static io.mmfuse.io.CheckpointFiles.fsyncDirectory;
+import static io.mmfuse.io.CheckpointFiles.sha256;
+import static io.mmfuse.io.CheckpointFiles.swapIn;
+
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -9,20 +16,13 @@ import io.mmfuse.MmfuseException;
 import io.mmfuse.model.DeviceChoice;
 import io.mmfuse.train.CheckpointException;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -340,82 +340,11 @@ public final class CaptionerCheckpoint {
         }
     }
 
-    private static void copyTree(Path from, Path to) throws IOException {
-        try (var walk = Files.walk(from)) {
-            for (Path p : (Iterable<Path>) walk::iterator) {
-                Path dst = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(dst);
-                } else if (Files.isRegularFile(p)) {
-                    Files.copy(p, dst, StandardCopyOption.COPY_ATTRIBUTES);
-                    fsync(dst);
-                }
-            }
-        }
-        fsyncDirectory(to);
-    }
-
     /** Writes, fsyncs and returns the SHA-256 of the bytes. */
     private static String writeFile(Path f, byte[] bytes) throws IOException {
         Files.write(f, bytes);
         fsync(f);
         return sha256(bytes);
-    }
-
-    private static void swapIn(Path tmp, Path target) throws IOException {
-        Path old = null;
-        if (Files.exists(target)) {
-            old = target.resolveSibling("." + target.getFileName() + ".old-" + Long.toHexString(System.nanoTime()));
-            Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
-        }
-        try {
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            if (old != null) {
-                Files.move(old, target, StandardCopyOption.ATOMIC_MOVE);
-            }
-            throw e;
-        }
-        if (old != null) {
-            deleteQuietly(old);
-        }
-    }
-
-    private static void fsync(Path file) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-            ch.force(true);
-        }
-    }
-
-    private static void fsyncDirectory(Path dir) {
-        // Persists the renames; best effort where a directory cannot be opened for fsync.
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException | UnsupportedOperationException e) {
-            // best effort
-        }
-    }
-
-    private static void deleteQuietly(Path dir) {
-        try (var walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException ignored) {
-                    // dot-named leftovers are harmless
-                }
-            });
-        } catch (IOException ignored) {
-            // same
-        }
-    }
-
-    static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required by every Java platform", e);
-        }
     }
 
     private static String firstLine(RuntimeException e) {

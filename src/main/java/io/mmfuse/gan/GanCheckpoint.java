@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.mmfuse.InvalidInputException;
+import io.mmfuse.io.CheckpointFiles;
 import io.mmfuse.MmfuseException;
 import io.mmfuse.model.DeviceChoice;
 import io.mmfuse.model.Tensors;

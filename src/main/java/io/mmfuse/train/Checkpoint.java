@@ -1,5 +1,11 @@
 package io.mmfuse.train;
 
+import static io.mmfuse.io.CheckpointFiles.deleteQuietly;
+import static io.mmfuse.io.CheckpointFiles.fsync;
+import static io.mmfuse.io.CheckpointFiles.fsyncDirectory;
+import static io.mmfuse.io.CheckpointFiles.sha256;
+import static io.mmfuse.io.CheckpointFiles.swapIn;
+
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -10,16 +16,10 @@ import io.mmfuse.model.Devices;
 import io.mmfuse.model.ModelConfig;
 import io.mmfuse.model.MultimodalAutoencoder;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -263,80 +263,6 @@ public final class Checkpoint {
             }
         } catch (IOException e) {
             throw new CheckpointException("cannot inspect " + target + ": " + e, e);
-        }
-    }
-
-    /** Renames tmp to target; an existing target is renamed aside first and deleted afterwards. */
-    private static void swapIn(Path tmp, Path target) throws IOException {
-        Path old = null;
-        if (Files.exists(target)) {
-            old = target.resolveSibling("." + target.getFileName() + ".old-" + Long.toHexString(System.nanoTime()));
-            Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
-        }
-        try {
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            if (old != null) {
-                Files.move(old, target, StandardCopyOption.ATOMIC_MOVE);
-            }
-            throw e;
-        }
-        if (old != null) {
-            deleteQuietly(old);
-        }
-    }
-
-    private static void fsync(Path file) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-            ch.force(true);
-        }
-    }
-
-    private static void fsyncDirectory(Path dir) {
-        // Persists the directory entries (the renames). Linux allows fsync on a directory opened
-        // read-only; platforms that do not are left to their own durability guarantees.
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException | UnsupportedOperationException e) {
-            // best effort
-        }
-    }
-
-    private static void deleteQuietly(Path dir) {
-        try (var walk = Files.walk(dir)) {
-            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException ignored) {
-                    // leftovers are dot-named siblings; harmless
-                }
-            });
-        } catch (IOException ignored) {
-            // same
-        }
-    }
-
-    private static String sha256(Path file) throws IOException {
-        MessageDigest md = digest();
-        try (var in = Files.newInputStream(file)) {
-            byte[] buf = new byte[1 << 16];
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                md.update(buf, 0, n);
-            }
-        }
-        return HexFormat.of().formatHex(md.digest());
-    }
-
-    private static String sha256(byte[] bytes) {
-        return HexFormat.of().formatHex(digest().digest(bytes));
-    }
-
-    private static MessageDigest digest() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required by every Java platform", e);
         }
     }
 

@@ -6,6 +6,7 @@ import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_COLOR;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.imdecode;
 
 import io.mmfuse.InvalidInputException;
+import io.mmfuse.io.CheckpointFiles;
 import io.mmfuse.api.MmfuseModel;
 import io.mmfuse.train.CheckpointException;
 import java.nio.charset.StandardCharsets;

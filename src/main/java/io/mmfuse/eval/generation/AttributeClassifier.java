@@ -1,5 +1,9 @@
 package io.mmfuse.eval.generation;
 
+
+import static io.mmfuse.io.CheckpointFiles.deleteQuietly;
+import static io.mmfuse.io.CheckpointFiles.sha256;
+import static io.mmfuse.io.CheckpointFiles.swapIn;
 import static org.bytedeco.pytorch.global.torch.adaptive_avg_pool2d;
 import static org.bytedeco.pytorch.global.torch.cat;
 import static org.bytedeco.pytorch.global.torch.dropout;
@@ -15,23 +19,16 @@ import io.mmfuse.MmfuseException;
 import io.mmfuse.model.DeviceChoice;
 import io.mmfuse.model.Tensors;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.BatchNorm2dImpl;
@@ -267,7 +264,7 @@ public final class AttributeClassifier extends Module {
             throw Tensors.nativeFailure("saving the attribute classifier to " + target, e);
         } finally {
             if (tmp != null) {
-                deleteRecursively(tmp);
+                deleteQuietly(tmp);
             }
         }
     }
@@ -357,26 +354,6 @@ public final class AttributeClassifier extends Module {
         }
     }
 
-    /** Renames tmp to target; an existing target is first renamed aside, then deleted. */
-    private static void swapIn(Path tmp, Path target) throws IOException {
-        Path old = null;
-        if (Files.exists(target)) {
-            old = target.resolveSibling("." + target.getFileName() + ".old-" + Long.toHexString(System.nanoTime()));
-            Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
-        }
-        try {
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            if (old != null) {
-                Files.move(old, target, StandardCopyOption.ATOMIC_MOVE);
-            }
-            throw e;
-        }
-        if (old != null) {
-            deleteRecursively(old);
-        }
-    }
-
     private static void fsync(Path path) {
         // Directories can be fsynced on Linux when opened read-only; elsewhere this is best effort.
         boolean dir = Files.isDirectory(path);
@@ -389,34 +366,4 @@ public final class AttributeClassifier extends Module {
         }
     }
 
-    private static void deleteRecursively(Path dir) {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException ignored) {
-                    // a dot-named leftover beside the target; harmless
-                }
-            });
-        } catch (IOException ignored) {
-            // same
-        }
-    }
-
-    private static String sha256(Path file) throws IOException {
-        MessageDigest md;
-        try {
-            md = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required by every Java platform", e);
-        }
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] buf = new byte[1 << 16];
-            int r;
-            while ((r = in.read(buf)) > 0) {
-                md.update(buf, 0, r);
-            }
-        }
-        return HexFormat.of().formatHex(md.digest());
-    }
 }

@@ -1,4 +1,4 @@
-package io.mmfuse.gan;
+package io.mmfuse.io;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -13,22 +13,22 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * File-system steps of an atomic checkpoint directory (the approach of
- * {@link io.mmfuse.train.Checkpoint}, whose helpers are private): fsync files and directories,
- * swap a finished temporary directory into place, copy a directory tree, hash files.
+ * File-system steps of an atomic checkpoint directory, shared by every checkpoint format: fsync
+ * files and directories, swap a finished temporary directory into place, copy a directory tree,
+ * hash files.
  */
-final class CheckpointFiles {
+public final class CheckpointFiles {
     private CheckpointFiles() {
     }
 
-    static void fsync(Path file) throws IOException {
+    public static void fsync(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
             ch.force(true);
         }
     }
 
     /** Persists directory entries; best effort where the platform does not allow it. */
-    static void fsyncDirectory(Path dir) {
+    public static void fsyncDirectory(Path dir) {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
         } catch (IOException | UnsupportedOperationException e) {
@@ -37,7 +37,7 @@ final class CheckpointFiles {
     }
 
     /** Renames tmp to target; an existing target is renamed aside first and deleted afterwards. */
-    static void swapIn(Path tmp, Path target) throws IOException {
+    public static void swapIn(Path tmp, Path target) throws IOException {
         Path old = null;
         if (Files.exists(target)) {
             old = target.resolveSibling("." + target.getFileName() + ".old-" + Long.toHexString(System.nanoTime()));
@@ -57,7 +57,7 @@ final class CheckpointFiles {
     }
 
     /** Copies the regular files under {@code from} to {@code to} (created), fsynced, keeping relative paths. */
-    static void copyTree(Path from, Path to) throws IOException {
+    public static void copyTree(Path from, Path to) throws IOException {
         List<Path> files;
         try (var walk = Files.walk(from)) {
             files = walk.filter(Files::isRegularFile).sorted().toList();
@@ -76,7 +76,7 @@ final class CheckpointFiles {
         }
     }
 
-    static void deleteQuietly(Path dir) {
+    public static void deleteQuietly(Path dir) {
         try (var walk = Files.walk(dir)) {
             walk.sorted(Comparator.reverseOrder()).forEach(p -> {
                 try {
@@ -90,7 +90,7 @@ final class CheckpointFiles {
         }
     }
 
-    static String sha256(Path file) throws IOException {
+    public static String sha256(Path file) throws IOException {
         MessageDigest md = digest();
         try (var in = Files.newInputStream(file)) {
             byte[] buf = new byte[1 << 16];
@@ -100,6 +100,10 @@ final class CheckpointFiles {
             }
         }
         return HexFormat.of().formatHex(md.digest());
+    }
+
+    public static String sha256(byte[] bytes) {
+        return HexFormat.of().formatHex(digest().digest(bytes));
     }
 
     private static MessageDigest digest() {
