@@ -2,6 +2,7 @@ package io.mmfuse.caption;
 
 import static org.bytedeco.pytorch.global.torch.cross_entropy;
 
+import io.mmfuse.model.ModuleSnapshot;
 import io.mmfuse.InvalidInputException;
 import io.mmfuse.MmfuseException;
 import io.mmfuse.model.NativeThreads;
@@ -71,7 +72,7 @@ public final class CaptionerTrainer {
         List<CaptionEpochStats> history = new ArrayList<>();
         int bestEpoch = 0;
         double bestLoss = Double.POSITIVE_INFINITY;
-        DecoderSnapshot best = null;
+        ModuleSnapshot best = null;
         boolean outOfTime = false;
         boolean stoppedEarly = false;
         try (AdamW optimizer = optimizer(decoder); CrossEntropyLossOptions ce = lossOptions()) {
@@ -93,7 +94,7 @@ public final class CaptionerTrainer {
                     if (best != null) {
                         best.close();
                     }
-                    best = lastEpoch ? null : DecoderSnapshot.capture(decoder);
+                    best = lastEpoch ? null : ModuleSnapshot.capture(decoder);
                 } else if (config.patience() > 0 && epoch - bestEpoch >= config.patience() && !lastEpoch) {
                     stoppedEarly = true;
                     LOG.info("Validation loss has not improved for {} epochs: stopping", config.patience());

@@ -1,5 +1,6 @@
 package io.mmfuse.train;
 
+import io.mmfuse.model.ModuleSnapshot;
 import io.mmfuse.InvalidInputException;
 import io.mmfuse.MmfuseException;
 import io.mmfuse.eval.RetrievalMetrics;
@@ -94,7 +95,7 @@ public final class Trainer {
         int bestEpoch = 0;
         double bestScore = Double.NEGATIVE_INFINITY;
         RetrievalReport bestReport = null;
-        ModelSnapshot best = null;
+        ModuleSnapshot best = null;
         boolean outOfTime = false;
         try (AdamW optimizer = optimizer(model)) {
             for (int epoch = 1; epoch <= config.epochs() && !outOfTime; epoch++) {
@@ -117,7 +118,7 @@ public final class Trainer {
                     if (best != null) {
                         best.close();
                     }
-                    best = lastEpoch ? null : ModelSnapshot.capture(model);
+                    best = lastEpoch ? null : ModuleSnapshot.capture(model);
                 } else if (report == null && validation == null) {
                     bestEpoch = epoch;
                 }

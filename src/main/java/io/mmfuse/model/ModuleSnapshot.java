@@ -1,6 +1,5 @@
-package io.mmfuse.train;
+package io.mmfuse.model;
 
-import io.mmfuse.model.Tensors;
 import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.javacpp.PointerScope;
@@ -11,17 +10,17 @@ import org.bytedeco.pytorch.Tensor;
 
 /**
  * An in-memory copy of a module's parameters and buffers (same device), used to keep the best
- * epoch's weights without writing a checkpoint every epoch.
+ * epoch's weights without writing a checkpoint every epoch. Close it to free the copies.
  */
-final class ModelSnapshot implements AutoCloseable {
+public final class ModuleSnapshot implements AutoCloseable {
     private final List<String> names = new ArrayList<>();
     private final List<Tensor> values = new ArrayList<>();
 
-    private ModelSnapshot() {
+    private ModuleSnapshot() {
     }
 
-    static ModelSnapshot capture(Module module) {
-        ModelSnapshot s = new ModelSnapshot();
+    public static ModuleSnapshot capture(Module module) {
+        ModuleSnapshot s = new ModuleSnapshot();
         try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
             s.add(module.named_parameters(true));
             s.add(module.named_buffers(true));
@@ -36,7 +35,7 @@ final class ModelSnapshot implements AutoCloseable {
         }
     }
 
-    void restoreInto(Module module) {
+    public void restoreInto(Module module) {
         try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
             StringTensorDict params = module.named_parameters(true);
             StringTensorDict buffers = module.named_buffers(true);
