@@ -4,6 +4,7 @@ import static org.bytedeco.pytorch.global.torch.cross_entropy;
 
 import io.mmfuse.model.ModuleSnapshot;
 import io.mmfuse.InvalidInputException;
+import io.mmfuse.model.Optimizers;
 import io.mmfuse.MmfuseException;
 import io.mmfuse.model.NativeThreads;
 import io.mmfuse.model.Tensors;
@@ -13,11 +14,8 @@ import java.util.List;
 import java.util.Random;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.AdamW;
-import org.bytedeco.pytorch.AdamWOptions;
 import org.bytedeco.pytorch.CrossEntropyLossOptions;
 import org.bytedeco.pytorch.NoGradGuard;
-import org.bytedeco.pytorch.OptimizerParamGroup;
-import org.bytedeco.pytorch.StringTensorDict;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
@@ -75,7 +73,7 @@ public final class CaptionerTrainer {
         ModuleSnapshot best = null;
         boolean outOfTime = false;
         boolean stoppedEarly = false;
-        try (AdamW optimizer = optimizer(decoder); CrossEntropyLossOptions ce = lossOptions()) {
+        try (AdamW optimizer = Optimizers.adamWDecayingMatrices(decoder, config.learningRate(), config.weightDecay()); CrossEntropyLossOptions ce = lossOptions()) {
             for (int epoch = 1; epoch <= config.epochs() && !outOfTime && !stoppedEarly; epoch++) {
                 EpochRun run = runEpoch(epoch, decoder, optimizer, ce, train, rng, start);
                 outOfTime = run.outOfTime;
@@ -237,31 +235,6 @@ public final class CaptionerTrainer {
             order[j] = t;
         }
         return order;
-    }
-
-    /**
-     * AdamW with decoupled weight decay on matrices and the embedding table; biases are not
-     * decayed (as in the retrieval trainer).
-     */
-    private AdamW optimizer(CaptionDecoder decoder) {
-        TensorVector decay = Tensors.keep(new TensorVector());
-        TensorVector noDecay = Tensors.keep(new TensorVector());
-        try (PointerScope scope = new PointerScope()) {
-            StringTensorDict params = decoder.named_parameters(true);
-            for (long i = 0; i < params.size(); i++) {
-                Tensor p = params.get(i).value();
-                (p.dim() >= 2 ? decay : noDecay).push_back(p);
-            }
-        }
-        AdamWOptions withDecay = new AdamWOptions(config.learningRate());
-        withDecay.weight_decay().put(config.weightDecay());
-        AdamW adamW = new AdamW(decay, withDecay);
-        AdamWOptions withoutDecay = new AdamWOptions(config.learningRate());
-        withoutDecay.weight_decay().put(0.0);
-        adamW.add_param_group(new OptimizerParamGroup(noDecay, withoutDecay));
-        decay.close();
-        noDecay.close();
-        return adamW;
     }
 
     private static void requireCompatible(String name, CaptionTrainingData data, CaptionDecoderConfig dc) {

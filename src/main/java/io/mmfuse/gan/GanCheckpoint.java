@@ -11,7 +11,6 @@ import io.mmfuse.model.DeviceChoice;
 import io.mmfuse.model.Tensors;
 import io.mmfuse.train.CheckpointException;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -90,7 +89,7 @@ public final class GanCheckpoint {
     static void save(Path dir, GanNetworks nets, long step, Path textModelDir) {
         Path target = dir.toAbsolutePath().normalize();
         Path parent = target.getParent();
-        refuseToReplaceOther(target);
+        CheckpointFiles.refuseToReplaceOther(target, MANIFEST, "checkpoint dir", "a GAN checkpoint");
         Path tmp = null;
         try {
             Files.createDirectories(parent);
@@ -283,26 +282,6 @@ public final class GanCheckpoint {
             Throwable cause = e.getCause() instanceof InvalidInputException ? e.getCause() : e;
             throw new CheckpointException("corrupt GAN checkpoint " + root + ": invalid config in " + MANIFEST + ": "
                     + cause.getMessage(), e);
-        }
-    }
-
-    private static void refuseToReplaceOther(Path target) {
-        if (!Files.exists(target)) {
-            return;
-        }
-        if (!Files.isDirectory(target)) {
-            throw new InvalidInputException("checkpoint dir", target + " exists and is not a directory");
-        }
-        if (Files.isRegularFile(target.resolve(MANIFEST))) {
-            return;
-        }
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(target)) {
-            if (entries.iterator().hasNext()) {
-                throw new InvalidInputException("checkpoint dir",
-                        target + " exists, is not empty and is not a GAN checkpoint; refusing to replace it");
-            }
-        } catch (IOException e) {
-            throw new CheckpointException("cannot inspect " + target + ": " + e, e);
         }
     }
 

@@ -1,6 +1,9 @@
 package io.mmfuse.io;
 
+import io.mmfuse.InvalidInputException;
+import io.mmfuse.MmfuseException;
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,6 +36,30 @@ public final class CheckpointFiles {
             ch.force(true);
         } catch (IOException | UnsupportedOperationException e) {
             // best effort
+        }
+    }
+
+    /**
+     * Refuses to let a checkpoint write replace {@code target} unless it is absent, empty, or
+     * already a checkpoint of this kind (it holds {@code markerFile}): a mistyped output path must
+     * not delete someone's data.
+     *
+     * @throws InvalidInputException naming {@code field} otherwise
+     */
+    public static void refuseToReplaceOther(Path target, String markerFile, String field, String kind) {
+        if (!Files.exists(target) || Files.isRegularFile(target.resolve(markerFile))) {
+            return;
+        }
+        if (!Files.isDirectory(target)) {
+            throw new InvalidInputException(field, target + " exists and is not a directory");
+        }
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(target)) {
+            if (entries.iterator().hasNext()) {
+                throw new InvalidInputException(field, target + " exists, is not empty and is not " + kind
+                        + "; refusing to replace it");
+            }
+        } catch (IOException e) {
+            throw new MmfuseException("cannot inspect " + target + ": " + e, e);
         }
     }
 

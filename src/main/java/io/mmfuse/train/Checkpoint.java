@@ -10,13 +10,13 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.mmfuse.InvalidInputException;
+import io.mmfuse.io.CheckpointFiles;
 import io.mmfuse.MmfuseException;
 import io.mmfuse.model.DeviceChoice;
 import io.mmfuse.model.Devices;
 import io.mmfuse.model.ModelConfig;
 import io.mmfuse.model.MultimodalAutoencoder;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -89,7 +89,7 @@ public final class Checkpoint {
         }
         Path target = dir.toAbsolutePath().normalize();
         Path parent = target.getParent();
-        refuseToReplaceNonCheckpoint(target);
+        CheckpointFiles.refuseToReplaceOther(target, CONFIG, "checkpoint dir", "a checkpoint");
         Path tmp = null;
         try {
             Files.createDirectories(parent);
@@ -243,26 +243,6 @@ public final class Checkpoint {
             Throwable cause = e.getCause() instanceof InvalidInputException ? e.getCause() : e;
             throw new CheckpointException("corrupt checkpoint " + root + ": invalid model config in " + CONFIG + ": "
                     + cause.getMessage(), e);
-        }
-    }
-
-    private static void refuseToReplaceNonCheckpoint(Path target) {
-        if (!Files.exists(target)) {
-            return;
-        }
-        if (!Files.isDirectory(target)) {
-            throw new InvalidInputException("checkpoint dir", target + " exists and is not a directory");
-        }
-        if (Files.isRegularFile(target.resolve(CONFIG))) {
-            return;
-        }
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(target)) {
-            if (entries.iterator().hasNext()) {
-                throw new InvalidInputException("checkpoint dir",
-                        target + " exists, is not empty and is not a checkpoint; refusing to replace it");
-            }
-        } catch (IOException e) {
-            throw new CheckpointException("cannot inspect " + target + ": " + e, e);
         }
     }
 

@@ -2,6 +2,7 @@ package io.mmfuse.train;
 
 import io.mmfuse.model.ModuleSnapshot;
 import io.mmfuse.InvalidInputException;
+import io.mmfuse.model.Optimizers;
 import io.mmfuse.MmfuseException;
 import io.mmfuse.eval.RetrievalMetrics;
 import io.mmfuse.eval.RetrievalReport;
@@ -17,11 +18,7 @@ import java.util.List;
 import java.util.Random;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.AdamW;
-import org.bytedeco.pytorch.AdamWOptions;
-import org.bytedeco.pytorch.OptimizerParamGroup;
-import org.bytedeco.pytorch.StringTensorDict;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -97,7 +94,7 @@ public final class Trainer {
         RetrievalReport bestReport = null;
         ModuleSnapshot best = null;
         boolean outOfTime = false;
-        try (AdamW optimizer = optimizer(model)) {
+        try (AdamW optimizer = Optimizers.adamWDecayingMatrices(model, config.learningRate(), config.weightDecay())) {
             for (int epoch = 1; epoch <= config.epochs() && !outOfTime; epoch++) {
                 EpochRun run = runEpoch(epoch, model, loss, optimizer, assembler, train, rng, start);
                 outOfTime = run.outOfTime;
@@ -221,32 +218,6 @@ public final class Trainer {
         try (PointerScope scope = new PointerScope()) {
             return model.logitScale().item_float();
         }
-    }
-
-    /**
-     * AdamW with decoupled weight decay on weight matrices, conv kernels and embedding tables;
-     * biases, norm parameters and the temperature (all 0- or 1-dimensional) are not decayed, as in
-     * CLIP, since shrinking them only fights the normalisation.
-     */
-    private AdamW optimizer(MultimodalAutoencoder model) {
-        TensorVector decay = Tensors.keep(new TensorVector());
-        TensorVector noDecay = Tensors.keep(new TensorVector());
-        try (PointerScope scope = new PointerScope()) {
-            StringTensorDict params = model.named_parameters(true);
-            for (long i = 0; i < params.size(); i++) {
-                Tensor p = params.get(i).value();
-                (p.dim() >= 2 ? decay : noDecay).push_back(p);
-            }
-        }
-        AdamWOptions withDecay = new AdamWOptions(config.learningRate());
-        withDecay.weight_decay().put(config.weightDecay());
-        AdamW adamW = new AdamW(decay, withDecay);
-        AdamWOptions withoutDecay = new AdamWOptions(config.learningRate());
-        withoutDecay.weight_decay().put(0.0);
-        adamW.add_param_group(new OptimizerParamGroup(noDecay, withoutDecay));
-        decay.close();
-        noDecay.close();
-        return adamW;
     }
 
     private static void requireCompatible(String name, TrainingData data, ModelConfig mc) {

@@ -15,12 +15,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.mmfuse.InvalidInputException;
+import io.mmfuse.io.CheckpointFiles;
 import io.mmfuse.MmfuseException;
 import io.mmfuse.model.DeviceChoice;
 import io.mmfuse.model.Tensors;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -237,7 +237,7 @@ public final class AttributeClassifier extends Module {
             throw new InvalidInputException("dir", "is required");
         }
         Path target = dir.toAbsolutePath().normalize();
-        refuseToReplaceOther(target);
+        CheckpointFiles.refuseToReplaceOther(target, MANIFEST, "dir", "an attribute classifier");
         Path tmp = null;
         try {
             Files.createDirectories(target.getParent());
@@ -335,23 +335,6 @@ public final class AttributeClassifier extends Module {
             }
         }
         return out;
-    }
-
-    private static void refuseToReplaceOther(Path target) {
-        if (!Files.exists(target) || Files.isRegularFile(target.resolve(MANIFEST))) {
-            return;
-        }
-        if (!Files.isDirectory(target)) {
-            throw new InvalidInputException("dir", target + " exists and is not a directory");
-        }
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(target)) {
-            if (entries.iterator().hasNext()) {
-                throw new InvalidInputException("dir", target
-                        + " exists, is not empty and holds no attribute classifier; refusing to replace it");
-            }
-        } catch (IOException e) {
-            throw new MmfuseException("cannot inspect " + target + ": " + e, e);
-        }
     }
 
     private static void fsync(Path path) {

@@ -3,6 +3,7 @@ package io.mmfuse.eval.generation;
 import static org.bytedeco.pytorch.global.torch.log_softmax;
 
 import io.mmfuse.InvalidInputException;
+import io.mmfuse.model.Optimizers;
 import io.mmfuse.MmfuseException;
 import io.mmfuse.data.SyntheticShapes;
 import io.mmfuse.model.DeviceChoice;
@@ -14,11 +15,7 @@ import java.util.Random;
 import java.util.Set;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.AdamW;
-import org.bytedeco.pytorch.AdamWOptions;
-import org.bytedeco.pytorch.OptimizerParamGroup;
-import org.bytedeco.pytorch.StringTensorDict;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -129,7 +126,7 @@ public final class AttributeClassifierTrainer {
         int epochsRun = 0;
         boolean outOfTime = false;
         model.train(true);
-        try (AdamW optimizer = optimizer(model)) {
+        try (AdamW optimizer = Optimizers.adamWDecayingMatrices(model, config.learningRate(), config.weightDecay())) {
             for (int epoch = 1; epoch <= config.epochs() && !outOfTime; epoch++) {
                 epochsRun = epoch;
                 shuffle(order, rng);
@@ -240,27 +237,5 @@ public final class AttributeClassifierTrainer {
             a[i] = a[j];
             a[j] = t;
         }
-    }
-
-    /** AdamW decaying conv kernels and weight matrices only; biases and BatchNorm parameters are left alone. */
-    private AdamW optimizer(AttributeClassifier model) {
-        TensorVector decay = Tensors.keep(new TensorVector());
-        TensorVector noDecay = Tensors.keep(new TensorVector());
-        try (PointerScope scope = new PointerScope()) {
-            StringTensorDict params = model.named_parameters(true);
-            for (long i = 0; i < params.size(); i++) {
-                Tensor p = params.get(i).value();
-                (p.dim() >= 2 ? decay : noDecay).push_back(p);
-            }
-        }
-        AdamWOptions withDecay = new AdamWOptions(config.learningRate());
-        withDecay.weight_decay().put(config.weightDecay());
-        AdamW adamW = new AdamW(decay, withDecay);
-        AdamWOptions withoutDecay = new AdamWOptions(config.learningRate());
-        withoutDecay.weight_decay().put(0.0);
-        adamW.add_param_group(new OptimizerParamGroup(noDecay, withoutDecay));
-        decay.close();
-        noDecay.close();
-        return adamW;
     }
 }
