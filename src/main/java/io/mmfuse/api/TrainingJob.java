@@ -12,6 +12,7 @@ import io.mmfuse.model.ModelConfig;
 import io.mmfuse.model.MultimodalAutoencoder;
 import io.mmfuse.text.Tokenizer;
 import io.mmfuse.text.Vocabulary;
+import io.mmfuse.train.CaptionEdits;
 import io.mmfuse.train.Checkpoint;
 import io.mmfuse.train.LoadedCheckpoint;
 import io.mmfuse.train.ProgressSink;
@@ -75,7 +76,7 @@ public final class TrainingJob {
                     train.imageCount(), val == null ? 0 : val.imageCount(), test == null ? 0 : test.imageCount(),
                     (System.nanoTime() - t0) / 1e9));
 
-            TrainResult result = new Trainer(request.train(), progress).train(model, toTrainingData(train),
+            TrainResult result = new Trainer(request.train(), progress, CaptionEdits.of(vocabulary)).train(model, toTrainingData(train),
                     val == null ? null : toTrainingData(val));
             Checkpoint.save(request.checkpointDir(), config, model, Map.of(MmfuseModel.VOCABULARY_FILE,
                     vocabularyBytes(vocabulary)));

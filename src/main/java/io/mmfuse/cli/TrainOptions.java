@@ -30,9 +30,13 @@ final class TrainOptions {
     @Option(names = "--no-augment", description = "Turn off random flips and shifts of training images.")
     boolean noAugment;
 
+    @Option(names = "--order-negatives", description = "Add a word-order hard negative per caption (its last two noun phrases swapped) to the contrastive loss, so that word order counts (\"a red circle above a blue square\").")
+    boolean orderNegatives;
+
     TrainConfig toConfig() {
         TrainConfig.Builder b = TrainConfig.builder().epochs(epochs).batchSize(batchSize).learningRate(learningRate)
-                .seed(seed).augment(!noAugment).cosineDecay(cosineLr);
+                .seed(seed).augment(!noAugment).cosineDecay(cosineLr)
+                .orderNegatives(orderNegatives);
         if (minutes != null) {
             b.timeBudget(Duration.ofMillis(Math.round(minutes * 60_000)));
         }

@@ -16,6 +16,27 @@ public interface AlignmentObjective {
      */
     Tensor loss(Tensor imageEmbeddings, Tensor textEmbeddings, Tensor logitScale, int[] imageIds);
 
+    /**
+     * {@link #loss} with one extra text negative per image: row i of {@code hardNegatives} competes
+     * with caption i for image i (image-to-text direction only, since a negative has no image);
+     * rows whose {@code hasNegative} is false are ignored. Only objectives whose
+     * {@link #takesHardNegatives()} is true accept non-null negatives.
+     *
+     * @param hardNegatives [B, d] unit rows, or null for none
+     */
+    default Tensor loss(Tensor imageEmbeddings, Tensor textEmbeddings, Tensor logitScale, int[] imageIds,
+                        Tensor hardNegatives, boolean[] hasNegative) {
+        if (hardNegatives != null) {
+            throw new IllegalStateException("the " + name() + " objective takes no hard negatives");
+        }
+        return loss(imageEmbeddings, textEmbeddings, logitScale, imageIds);
+    }
+
+    /** Whether {@link #loss(Tensor, Tensor, Tensor, int[], Tensor, boolean[])} uses hard negatives. */
+    default boolean takesHardNegatives() {
+        return false;
+    }
+
     /** Short name for logs ("seed", "contrastive"). */
     String name();
 

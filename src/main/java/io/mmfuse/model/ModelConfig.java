@@ -48,7 +48,12 @@ public record ModelConfig(
         /** Mean (or IDF-weighted mean) of token embeddings, then an MLP: a sparse bag of words. */
         BOW,
         /** Token embeddings, two 1-D convolutions (width 3), masked max-pool: sees word order. */
-        TOKENS
+        TOKENS,
+        /**
+         * As TOKENS with three convolutions dilated 1, 2, 4: a 15-token window, wide enough for
+         * relations such as "a red circle to the left of a blue square".
+         */
+        DILATED
     }
 
     /** Cross-modal alignment term of the training loss. */

@@ -11,7 +11,7 @@ public abstract class TextEncoder extends Module {
     public static TextEncoder create(ModelConfig config) {
         return switch (config.textEncoder()) {
             case BOW -> new BagOfWordsEncoder(config);
-            case TOKENS -> new ConvTokenEncoder(config);
+            case TOKENS, DILATED -> new ConvTokenEncoder(config);
         };
     }
 }

@@ -40,7 +40,18 @@ public final class TrainingLoss {
      */
     public Terms compute(MultimodalAutoencoder.Outputs out, Tensor logitScale, Tensor images, Tensor tokens,
                          int[] imageIds) {
-        Tensor align = alignment.loss(out.imageEmbedding(), out.textEmbedding(), logitScale, imageIds);
+        return compute(out, logitScale, images, tokens, imageIds, null, null);
+    }
+
+    /**
+     * {@link #compute(MultimodalAutoencoder.Outputs, Tensor, Tensor, Tensor, int[])} with hard text
+     * negatives for the alignment term (see {@link AlignmentObjective#loss(Tensor, Tensor, Tensor,
+     * int[], Tensor, boolean[])}).
+     */
+    public Terms compute(MultimodalAutoencoder.Outputs out, Tensor logitScale, Tensor images, Tensor tokens,
+                         int[] imageIds, Tensor hardNegatives, boolean[] hasNegative) {
+        Tensor align = alignment.loss(out.imageEmbedding(), out.textEmbedding(), logitScale, imageIds,
+                hardNegatives, hasNegative);
         if (!reconstructs()) {
             return new Terms(align, align, null, null);
         }

@@ -1,12 +1,16 @@
 package io.mmfuse.train;
 
 import io.mmfuse.model.ModelConfig;
+import io.mmfuse.model.Tensors;
+import java.util.Arrays;
 import java.util.Random;
 
 /**
  * Gathers one batch into reusable heap buffers: the images of the batch's captions (randomly
- * flipped and shifted when augmenting, in the same single copy pass) and the padded token ids.
- * The trainer then moves each buffer into a tensor with one bulk copy.
+ * flipped and shifted when augmenting, in the same single copy pass; a flipped image's caption
+ * has "left" and "right" swapped), the padded token ids and, when asked for, one word-order hard
+ * negative per caption ({@link CaptionEdits#swapLastPhrases}). The trainer then moves each buffer
+ * into a tensor with one bulk copy.
  */
 final class BatchAssembler {
     private final TrainingData data;
@@ -18,8 +22,15 @@ final class BatchAssembler {
     private final int maxShift;
     private final Random rng;
     private final float[] images;
+    private final CaptionEdits edits;
+    private final boolean orderNegatives;
 
     BatchAssembler(TrainingData data, ModelConfig model, int batchSize, boolean augment, Random rng) {
+        this(data, model, batchSize, augment, rng, CaptionEdits.NONE, false);
+    }
+
+    BatchAssembler(TrainingData data, ModelConfig model, int batchSize, boolean augment, Random rng,
+                   CaptionEdits edits, boolean orderNegatives) {
         this.data = data;
         this.side = data.imageSize();
         this.imageFloats = data.imageFloats();
@@ -29,35 +40,60 @@ final class BatchAssembler {
         this.maxShift = Math.max(1, side / 16);
         this.rng = rng;
         this.images = new float[batchSize * imageFloats];
+        this.edits = edits;
+        this.orderNegatives = orderNegatives;
     }
 
-    /** One assembled batch; {@code images} is the shared buffer, valid until the next call. */
-    record Batch(int size, float[] images, long[] tokens, int tokenWidth, int[] imageIds) {
+    /**
+     * One assembled batch; {@code images} is the shared buffer, valid until the next call.
+     * {@code negatives} (padded like {@code tokens}, {@code negativeWidth} wide) and
+     * {@code hasNegative} are null unless order negatives were asked for; a row without a negative
+     * repeats its own caption and must be masked.
+     */
+    record Batch(int size, float[] images, long[] tokens, int tokenWidth, int[] imageIds,
+                 long[] negatives, int negativeWidth, boolean[] hasNegative) {
     }
 
     Batch assemble(int[] captions) {
         int b = captions.length;
         int[] imageIds = new int[b];
+        int[][] rows = new int[b][];
         for (int r = 0; r < b; r++) {
             int image = data.captionImage()[captions[r]];
             imageIds[r] = image;
+            rows[r] = data.captionTokens()[captions[r]];
             if (augment) {
-                copyAugmented(image, r);
+                if (copyAugmented(image, r)) {
+                    rows[r] = edits.mirror(rows[r]);
+                }
             } else {
                 System.arraycopy(data.images(), image * imageFloats, images, r * imageFloats, imageFloats);
             }
         }
-        int[][] rows = new int[b][];
-        for (int r = 0; r < b; r++) {
-            rows[r] = data.captionTokens()[captions[r]];
-        }
         int[] width = new int[1];
-        long[] tokens = io.mmfuse.model.Tensors.padTokens(rows, 0, b, maxTokens, vocabSize, width);
-        return new Batch(b, images, tokens, width[0], imageIds);
+        long[] tokens = Tensors.padTokens(rows, 0, b, maxTokens, vocabSize, width);
+        if (!orderNegatives) {
+            return new Batch(b, images, tokens, width[0], imageIds, null, 0, null);
+        }
+        boolean[] has = new boolean[b];
+        int[][] negativeRows = new int[b][];
+        for (int r = 0; r < b; r++) {
+            int[] cut = rows[r].length > maxTokens ? Arrays.copyOf(rows[r], maxTokens) : rows[r];
+            int[] swapped = edits.swapLastPhrases(cut);
+            has[r] = swapped != null;
+            negativeRows[r] = has[r] ? swapped : cut;
+        }
+        int[] negativeWidth = new int[1];
+        long[] negatives = Tensors.padTokens(negativeRows, 0, b, maxTokens, vocabSize, negativeWidth);
+        return new Batch(b, images, tokens, width[0], imageIds, negatives, negativeWidth[0], has);
     }
 
-    /** Horizontal flip with p = 0.5 and a shift of up to maxShift pixels each way, edges replicated. */
-    private void copyAugmented(int image, int slot) {
+    /**
+     * Horizontal flip with p = 0.5 and a shift of up to maxShift pixels each way, edges replicated.
+     *
+     * @return whether the image was flipped
+     */
+    private boolean copyAugmented(int image, int slot) {
         boolean flip = rng.nextBoolean();
         int dx = rng.nextInt(2 * maxShift + 1) - maxShift;
         int dy = rng.nextInt(2 * maxShift + 1) - maxShift;
@@ -80,5 +116,6 @@ final class BatchAssembler {
                 }
             }
         }
+        return flip;
     }
 }

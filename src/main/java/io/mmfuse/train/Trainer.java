@@ -45,6 +45,7 @@ public final class Trainer {
 
     private final TrainConfig config;
     private final ProgressSink progress;
+    private final CaptionEdits edits;
 
     /** A trainer that reports to a progress bar on stderr. */
     public Trainer(TrainConfig config) {
@@ -52,11 +53,23 @@ public final class Trainer {
     }
 
     public Trainer(TrainConfig config, ProgressSink progress) {
+        this(config, progress, CaptionEdits.NONE);
+    }
+
+    /**
+     * @param edits word edits for the training captions' vocabulary: "left"/"right" swapped on
+     *     flipped images, and the order negatives when {@link TrainConfig#orderNegatives()}
+     */
+    public Trainer(TrainConfig config, ProgressSink progress, CaptionEdits edits) {
         if (config == null) {
             throw new InvalidInputException("trainConfig", "is required");
         }
+        if (edits == null) {
+            throw new InvalidInputException("edits", "is required (CaptionEdits.NONE for none)");
+        }
         this.config = config;
         this.progress = progress == null ? ProgressSink.NONE : progress;
+        this.edits = edits;
     }
 
     /**
@@ -83,7 +96,12 @@ public final class Trainer {
             model.setIdf(InverseDocumentFrequency.of(train, mc.vocabSize()));
         }
         TrainingLoss loss = new TrainingLoss(mc);
-        BatchAssembler assembler = new BatchAssembler(train, mc, config.batchSize(), config.augment(), rng);
+        if (config.orderNegatives() && !loss.alignment().takesHardNegatives()) {
+            throw new InvalidInputException("orderNegatives", "needs the contrastive objective, the model uses "
+                    + loss.alignment().name());
+        }
+        BatchAssembler assembler = new BatchAssembler(train, mc, config.batchSize(), config.augment(), rng, edits,
+                config.orderNegatives());
         LOG.info("Training {} objective on {}: {} captions / {} images, {} parameters, batch {}, {} epochs",
                 loss.alignment().name(), model.deviceChoice(), train.captionCount(), train.imageCount(),
                 model.parameterCount(), config.batchSize(), config.epochs());
@@ -173,7 +191,10 @@ public final class Trainer {
                         b.size(), 3, side, side);
                 Tensor tokens = Tensors.longs(b.tokens(), model.device(), b.size(), b.tokenWidth());
                 MultimodalAutoencoder.Outputs out = model.forward(images, tokens, loss.reconstructs());
-                TrainingLoss.Terms terms = loss.compute(out, model.logitScale(), images, tokens, b.imageIds());
+                Tensor negatives = b.negatives() == null ? null
+                        : model.embedTexts(Tensors.longs(b.negatives(), model.device(), b.size(), b.negativeWidth()));
+                TrainingLoss.Terms terms = loss.compute(out, model.logitScale(), images, tokens, b.imageIds(),
+                        negatives, b.hasNegative());
                 optimizer.zero_grad();
                 terms.total().backward();
                 optimizer.step();

@@ -59,6 +59,21 @@ class ModulesTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(value = ModelConfig.TextEncoderKind.class, names = {"TOKENS", "DILATED"})
+    void convolutionalTowersIgnoreTrailingPaddingButNotOrder(ModelConfig.TextEncoderKind kind) {
+        try (MultimodalAutoencoder m = MultimodalAutoencoder.create(tiny(kind), CPU, 1);
+             PointerScope scope = new PointerScope();
+             NoGradGuard g = new NoGradGuard()) {
+            m.eval();
+            float[] a = Tensors.toHeap(m.embedTexts(Tensor.create(new long[] {3, 8, 5, 0, 0, 0}, 1, 6)));
+            float[] b = Tensors.toHeap(m.embedTexts(Tensor.create(new long[] {3, 8, 5}, 1, 3)));
+            float[] reordered = Tensors.toHeap(m.embedTexts(Tensor.create(new long[] {5, 8, 3}, 1, 3)));
+            assertThat(a).containsExactly(b, offset(1e-5f));
+            assertThat(reordered).isNotEqualTo(b);
+        }
+    }
+
     @Test
     void bagOfWordsIgnoresPaddingAndOrder() {
         try (MultimodalAutoencoder m = MultimodalAutoencoder.create(tiny(ModelConfig.TextEncoderKind.BOW), CPU, 1);

@@ -56,6 +56,41 @@ class ObjectivesTest {
     }
 
     @Test
+    void hardNegativesAddOneImageToTextColumnPerRow() {
+        AlignmentObjective c = new ContrastiveObjective();
+        assertThat(c.takesHardNegatives()).isTrue();
+        assertThat(new SeedAlignmentObjective().takesHardNegatives()).isFalse();
+        float[] e = {1, 0, 0, 1};
+        try (PointerScope s = new PointerScope()) {
+            Tensor img = Tensor.create(e, 2, 2);
+            Tensor scale = Tensor.create(new float[] {2}, 1);
+            // Row 0's negative is orthogonal to image 0 (logit 0), row 1's negative is masked.
+            Tensor neg = Tensor.create(new float[] {0, 1, 0, 1}, 2, 2);
+            float withNeg = c.loss(img, img, scale, new int[] {0, 1}, neg, new boolean[] {true, false}).item_float();
+            // image->text row 0: log(1 + 2e^-2); row 1: log(1 + e^-2); text->image: log(1 + e^-2) each.
+            double i2t = (Math.log(1 + 2 * Math.exp(-2)) + Math.log(1 + Math.exp(-2))) / 2;
+            double t2i = Math.log(1 + Math.exp(-2));
+            assertThat(withNeg).isCloseTo((float) ((i2t + t2i) / 2), offset(1e-5f));
+            float allMasked = c.loss(img, img, scale, new int[] {0, 1}, neg, new boolean[] {false, false}).item_float();
+            assertThat(allMasked).isCloseTo(loss(c, e, e, 2, 2, new int[] {0, 1}), offset(1e-6f));
+            // A negative identical to the true caption halves row 0's probability at best.
+            float confusable = c.loss(img, img, scale, new int[] {0, 1}, img, new boolean[] {true, true}).item_float();
+            assertThat(confusable).isGreaterThan(withNeg);
+        }
+    }
+
+    @Test
+    void objectivesWithoutHardNegativesRefuseThem() {
+        try (PointerScope s = new PointerScope()) {
+            Tensor e = Tensor.create(new float[] {1, 0, 0, 1}, 2, 2);
+            Tensor scale = Tensor.create(new float[] {1}, 1);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> new SeedAlignmentObjective()
+                            .loss(e, e, scale, null, e, new boolean[] {true, true}))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("no hard negatives");
+        }
+    }
+
+    @Test
     void bagOfWordsTargetIsMultiHot() {
         try (PointerScope s = new PointerScope()) {
             Tensor tokens = Tensor.create(new long[] {2, 2, 4, 0, 1, 0}, 2, 3);

@@ -60,4 +60,42 @@ class BatchAssemblerTest {
         }
         assertThat(sawChange).isTrue();
     }
+
+    @Test
+    void flippedImagesGetMirroredCaptionsAndOrderNegativesAreSwappedPhrases() {
+        io.mmfuse.text.Vocabulary v = io.mmfuse.text.Vocabulary.build(
+                java.util.List.of("a red circle to the left of a blue square", "on the right"), new io.mmfuse.text.Tokenizer(), 1, 50);
+        int[] caption = v.encode("a red circle to the left of a blue square", 16);
+        float[] px = new float[3 * S * S];
+        for (int i = 0; i < px.length; i++) {
+            px[i] = i % S; // the column index: a flip shows as a decreasing first row
+        }
+        TrainingData data = new TrainingData(px, 1, S, new int[][] {caption}, new int[] {0});
+        ModelConfig mc = ModelConfig.builder().imageSize(S).vocabSize(v.size()).maxTokens(16).build();
+        BatchAssembler a = new BatchAssembler(data, mc, 1, true, new Random(5), CaptionEdits.of(v), true);
+        int flipped = 0;
+        for (int trial = 0; trial < 40; trial++) {
+            BatchAssembler.Batch b = a.assemble(new int[] {0});
+            boolean isFlipped = b.images()[S - 1] < b.images()[0];
+            String words = text(v, b.tokens());
+            assertThat(words).isEqualTo(isFlipped ? "a red circle to the right of a blue square"
+                    : "a red circle to the left of a blue square");
+            assertThat(b.hasNegative()).containsExactly(true);
+            assertThat(text(v, b.negatives())).isEqualTo(isFlipped ? "a blue square to the right of a red circle"
+                    : "a blue square to the left of a red circle");
+            flipped += isFlipped ? 1 : 0;
+        }
+        assertThat(flipped).isBetween(5, 35);
+        assertThat(new BatchAssembler(data, mc, 1, false, new Random(5)).assemble(new int[] {0}).negatives()).isNull();
+    }
+
+    private static String text(io.mmfuse.text.Vocabulary v, long[] ids) {
+        StringBuilder sb = new StringBuilder();
+        for (long id : ids) {
+            if (id != 0) {
+                sb.append(sb.length() == 0 ? "" : " ").append(v.token((int) id));
+            }
+        }
+        return sb.toString();
+    }
 }
