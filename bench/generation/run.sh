@@ -5,7 +5,8 @@
 #                           (defaults: 8 10 4 4)
 #
 # 1. Synthetic shapes, four colour-shape pairs held out of training: a retrieval model (token text
-#    encoder: word order matters in "a red circle above a blue square"), then the GAN with the
+#    encoder trained with word-order negatives: order matters in "a red circle above a blue square";
+#    a relation check measures whether it learned that), then the GAN with the
 #    matching-aware discriminator and the founding design's unconditional one, same budget each.
 #    An attribute classifier trained on real images judges the generated ones (and real ones: the ceiling).
 # 2. Flickr8k at 64x64: both GANs conditioned on a Flickr8k retrieval checkpoint (FLICKR_RETRIEVAL,
@@ -37,7 +38,7 @@ shapes="$run/shapes-data"
 if [[ ! -d "$run/shapes-retrieval/checkpoint" ]]; then
   step "retrieval model on shapes ($ret_min min)"
   ./mmfuse train --data "$shapes" --out "$run/shapes-retrieval" --text-encoder tokens --min-count 1 \
-    --minutes "$ret_min" --epochs 200 >"$run/shapes-retrieval.stdout" 2>"$run/shapes-retrieval.stderr"
+    --order-negatives --minutes "$ret_min" --epochs 200 >"$run/shapes-retrieval.stdout" 2>"$run/shapes-retrieval.stderr"
 fi
 preview=(--preview "a red square above a blue triangle" --preview "a yellow circle at the top left"
          --preview "a green circle to the left of a purple cross" --preview "a white square below an orange triangle")
@@ -52,6 +53,8 @@ gan shapes-matching "$run/shapes-retrieval/checkpoint" "$shapes" "$gan_min" "${p
 gan shapes-unconditional "$run/shapes-retrieval/checkpoint" "$shapes" "$gan_min" --discriminator unconditional "${preview[@]}"
 
 md="$run/report.md"; : >"$md"
+step "relation check of the shapes text tower"
+evalmain relations "$shapes" "$run/shapes-retrieval/checkpoint" "$md" 2>"$run/relations.stderr"
 step "attribute accuracy (classifier $cls_min min)"
 evalmain shapes "$shapes" "$cls_min" "$md" "matching-aware D=$run/shapes-matching/checkpoint" \
   "unconditional D (founding design)=$run/shapes-unconditional/checkpoint" 2>"$run/shapes-eval.stderr"
