@@ -8,6 +8,8 @@ import io.mmfuse.server.BatchingConfig;
 import io.mmfuse.server.CheckpointCaptioner;
 import io.mmfuse.server.CheckpointEmbeddingModel;
 import io.mmfuse.server.CheckpointGenerator;
+import io.mmfuse.server.ImageCaptioner;
+import io.mmfuse.server.ImageGenerator;
 import io.mmfuse.server.MmfuseServer;
 import io.mmfuse.server.ServiceLimits;
 import java.nio.file.Path;
@@ -62,16 +64,44 @@ final class ServeCommand implements Callable<Integer> {
         BatchingConfig batching = new BatchingConfig(maxBatch, Duration.ofNanos(maxWaitMicros * 1000), List.of(), queue,
                 Duration.ofMillis(deadlineMs));
         try (MmfuseModel model = MmfuseModel.load(checkpoint)) {
-            MmfuseServer server = MmfuseServer.builder().host(host).httpPort(httpPort).grpcPort(grpcPort)
-                    .model(new CheckpointEmbeddingModel(model, decodeThreads)).collectionsRoot(collections)
-                    .batching(batching).limits(ServiceLimits.defaults())
-                    .generator(gan == null ? null : new CheckpointGenerator(TextToImage.load(gan, Devices.auto(), decodeThreads)))
-                    .captioner(captioner == null ? null : new CheckpointCaptioner(ImageToText.load(captioner, Devices.auto())))
-                    .build().start();
+            MmfuseServer server = startServer(model, batching, decodeThreads);
             Runtime.getRuntime().addShutdownHook(new Thread(server::close, "mmfuse-shutdown"));
             Console.status("mmfuse serving: http " + httpPort + ", grpc " + grpcPort + " (Ctrl-C drains and stops)");
             server.awaitTermination();
         }
         return ExitCodes.OK;
+    }
+
+    /**
+     * The server owns the generator and captioner once built; until then (a second load or the
+     * builder failing) they are closed here, so a failed start leaks no native memory.
+     */
+    private MmfuseServer startServer(MmfuseModel model, BatchingConfig batching, int decodeThreads) {
+        ImageGenerator generator = null;
+        ImageCaptioner captionerModel = null;
+        try {
+            generator = gan == null ? null : new CheckpointGenerator(TextToImage.load(gan, Devices.auto(), decodeThreads));
+            captionerModel = captioner == null ? null : new CheckpointCaptioner(ImageToText.load(captioner, Devices.auto()));
+            return MmfuseServer.builder().host(host).httpPort(httpPort).grpcPort(grpcPort)
+                    .model(new CheckpointEmbeddingModel(model, decodeThreads)).collectionsRoot(collections)
+                    .batching(batching).limits(ServiceLimits.defaults())
+                    .generator(generator).captioner(captionerModel)
+                    .build().start();
+        } catch (RuntimeException | Error e) {
+            closeQuietly(generator, e);
+            closeQuietly(captionerModel, e);
+            throw e;
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c, Throwable cause) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception suppressed) {
+            cause.addSuppressed(suppressed);
+        }
     }
 }
