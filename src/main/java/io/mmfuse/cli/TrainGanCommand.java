@@ -41,6 +41,9 @@ final class TrainGanCommand implements Callable<Integer> {
     @Option(names = "--matching-weight", defaultValue = "0", description = "Weight of the image-caption matching loss through the frozen text model (0 = off) (default: ${DEFAULT-VALUE}).")
     double matchingWeight;
 
+    @Option(names = "--order-negatives", defaultValue = "0", description = "Share of the discriminator's mismatched pairs that use the true caption with its two objects swapped (\"a blue square above a red circle\"), so that it checks relations; matching-aware discriminator only (default: ${DEFAULT-VALUE}).")
+    double orderNegativeRate;
+
     @Option(names = "--batch", defaultValue = "64", description = "Captions per step (default: ${DEFAULT-VALUE}).")
     int batch;
 
@@ -67,7 +70,7 @@ final class TrainGanCommand implements Callable<Integer> {
         Console.configureThreads(threads);
         int cores = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         GanConfig config = GanConfig.defaults().toBuilder().discriminator(mode(discriminator)).genWidth(width)
-                .discWidth(width).matchingWeight(matchingWeight).batchSize(batch).seed(seed).threads(cores).build();
+                .discWidth(width).matchingWeight(matchingWeight).orderNegativeRate(orderNegativeRate).batchSize(batch).seed(seed).threads(cores).build();
         GanTrainOptions.Builder options = GanTrainOptions.builder().maxSteps(steps)
                 .timeBudget(minutes == null ? null : Duration.ofMillis(Math.round(minutes * 60_000)))
                 .sampleEvery(sampleEvery == 0 ? Integer.MAX_VALUE : sampleEvery)

@@ -63,8 +63,8 @@ final class AdversarialStep {
             Tensor fakeLogits;
             Tensor wrong = null;
             if (conditional) {
-                Tensor wrongText = Tensors.floats(gather(data.captionEmbeddings(), batch.wrongCaptions(), textDim),
-                        nets.device, b, textDim);
+                Tensor wrongText = Tensors.floats(data.mismatchedEmbeddings(batch.wrongCaptions(),
+                        batch.wrongIsOrderNegative()), nets.device, b, textDim);
                 Tensor logits = nets.discriminator.forward(cat(new TensorVector(images, fake.detach(), images)),
                         cat(new TensorVector(text, text, wrongText)));
                 real = logits.narrow(0, 0, b);

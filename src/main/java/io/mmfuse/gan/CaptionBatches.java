@@ -9,10 +9,15 @@ import java.util.Random;
  * <p>The mismatched caption of row i is the caption of row i+1 (the batch rolled by one); when that
  * caption shows the same image, the next row of the batch with another image is taken, and when
  * the whole batch shows one image, a random caption of another image from the whole data set.
+ * With an order-negative rate r, a row whose caption has an order negative uses it instead with
+ * probability r: the same words, the objects swapped.
  */
 final class CaptionBatches {
-    /** Caption indices, their images, and a caption of a different image for each row. */
-    record Batch(int[] captions, int[] images, int[] wrongCaptions) {
+    /**
+     * Caption indices, their images, and for each row a caption of a different image, or (where
+     * {@code wrongIsOrderNegative[i]}) the row's own caption, meaning its order negative.
+     */
+    record Batch(int[] captions, int[] images, int[] wrongCaptions, boolean[] wrongIsOrderNegative) {
         int size() {
             return captions.length;
         }
@@ -21,11 +26,17 @@ final class CaptionBatches {
     private final GanTrainingData data;
     private final int batchSize;
     private final Random rng;
+    private final double orderNegativeRate;
     private final int[] order;
     private int next;
 
     CaptionBatches(GanTrainingData data, int batchSize, Random rng) {
+        this(data, batchSize, rng, 0);
+    }
+
+    CaptionBatches(GanTrainingData data, int batchSize, Random rng, double orderNegativeRate) {
         this.data = data;
+        this.orderNegativeRate = data.hasOrderNegative() == null ? 0 : orderNegativeRate;
         this.batchSize = batchSize;
         this.rng = rng;
         order = new int[data.captionCount()];
@@ -45,7 +56,18 @@ final class CaptionBatches {
             captions[i] = order[next++];
             images[i] = data.captionImage()[captions[i]];
         }
-        return new Batch(captions, images, wrongCaptions(captions, images));
+        int[] wrong = wrongCaptions(captions, images);
+        boolean[] fromOrder = new boolean[batchSize];
+        if (orderNegativeRate > 0) {
+            boolean[] has = data.hasOrderNegative();
+            for (int i = 0; i < batchSize; i++) {
+                if (has[captions[i]] && rng.nextDouble() < orderNegativeRate) {
+                    wrong[i] = captions[i];
+                    fromOrder[i] = true;
+                }
+            }
+        }
+        return new Batch(captions, images, wrong, fromOrder);
     }
 
     private int[] wrongCaptions(int[] captions, int[] images) {

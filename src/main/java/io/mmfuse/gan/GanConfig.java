@@ -19,6 +19,11 @@ import io.mmfuse.InvalidInputException;
  * @param klWeight weight of the conditioning-augmentation KL term in the generator loss
  * @param matchingWeight weight of the image-caption matching loss through a frozen retrieval
  *     model (0 = off; the trainer then needs no retrieval model)
+ * @param orderNegativeRate matching-aware discriminator only: the share of mismatched pairs whose
+ *     caption is the true caption with its last two noun phrases swapped ("a blue square above a
+ *     red circle" for a red circle above a blue square), where the caption has two; random
+ *     mismatches almost never differ in word order alone, so without these the discriminator
+ *     never has to check relations (0 = off; needs a word-order-aware text model to matter)
  * @param lrG generator Adam learning rate (conditioning augmentation included)
  * @param lrD discriminator Adam learning rate
  * @param beta1 Adam beta1 for both optimizers
@@ -41,6 +46,7 @@ public record GanConfig(
         Loss loss,
         double klWeight,
         double matchingWeight,
+        double orderNegativeRate,
         double lrG,
         double lrD,
         double beta1,
@@ -91,6 +97,12 @@ public record GanConfig(
         }
         nonNegative("klWeight", klWeight);
         nonNegative("matchingWeight", matchingWeight);
+        if (!(orderNegativeRate >= 0 && orderNegativeRate <= 1)) {
+            throw new InvalidInputException("orderNegativeRate", "must be in [0, 1], got " + orderNegativeRate);
+        }
+        if (orderNegativeRate > 0 && discriminator != DiscriminatorMode.MATCHING_AWARE) {
+            throw new InvalidInputException("orderNegativeRate", "needs the matching-aware discriminator");
+        }
         rate("lrG", lrG);
         rate("lrD", lrD);
         if (!(beta1 >= 0 && beta1 < 1)) {
@@ -107,7 +119,7 @@ public record GanConfig(
     /** GAN-INT-CLS with hinge loss and spectral norm, DCGAN widths 64/64, batch 64, EMA 0.999, all cores. */
     public static GanConfig defaults() {
         return new GanConfig(100, 256, 128, 64, 64, SUPPORTED_IMAGE_SIZE, DiscriminatorMode.MATCHING_AWARE, true,
-                Loss.HINGE, 1.0, 0.0, 2e-4, 2e-4, 0.5, 0.999, 0.999, 64, 42L,
+                Loss.HINGE, 1.0, 0.0, 0.0, 2e-4, 2e-4, 0.5, 0.999, 0.999, 64, 42L,
                 Math.max(1, Runtime.getRuntime().availableProcessors()));
     }
 
@@ -161,6 +173,7 @@ public record GanConfig(
         private Loss loss;
         private double klWeight;
         private double matchingWeight;
+        private double orderNegativeRate;
         private double lrG;
         private double lrD;
         private double beta1;
@@ -182,6 +195,7 @@ public record GanConfig(
             loss = c.loss;
             klWeight = c.klWeight;
             matchingWeight = c.matchingWeight;
+            orderNegativeRate = c.orderNegativeRate;
             lrG = c.lrG;
             lrD = c.lrD;
             beta1 = c.beta1;
@@ -203,6 +217,7 @@ public record GanConfig(
         public Builder loss(Loss v) { loss = v; return this; }
         public Builder klWeight(double v) { klWeight = v; return this; }
         public Builder matchingWeight(double v) { matchingWeight = v; return this; }
+        public Builder orderNegativeRate(double v) { orderNegativeRate = v; return this; }
         public Builder lrG(double v) { lrG = v; return this; }
         public Builder lrD(double v) { lrD = v; return this; }
         public Builder beta1(double v) { beta1 = v; return this; }
@@ -214,7 +229,7 @@ public record GanConfig(
 
         public GanConfig build() {
             return new GanConfig(noiseDim, textDim, condDim, genWidth, discWidth, imageSize, discriminator, spectralNorm,
-                    loss, klWeight, matchingWeight, lrG, lrD, beta1, beta2, emaDecay, batchSize, seed, threads);
+                    loss, klWeight, matchingWeight, orderNegativeRate, lrG, lrD, beta1, beta2, emaDecay, batchSize, seed, threads);
         }
     }
 }

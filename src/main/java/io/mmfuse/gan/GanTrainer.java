@@ -84,7 +84,7 @@ public final class GanTrainer {
                             + "steps up to {}, time budget {}", config.discriminator(), config.loss(), config.spectralNorm(),
                     device, data.captionCount(), data.imageCount(), config.batchSize(), options.maxSteps(),
                     options.timeBudget());
-            return run(nets, new AdversarialStep(nets, data, matching), new CaptionBatches(data, config.batchSize(), rng),
+            return run(nets, new AdversarialStep(nets, data, matching), new CaptionBatches(data, config.batchSize(), rng, config.orderNegativeRate()),
                     step, start);
         } catch (MmfuseException e) {
             throw e;

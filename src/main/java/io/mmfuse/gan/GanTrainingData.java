@@ -3,6 +3,8 @@ package io.mmfuse.gan;
 import io.mmfuse.InvalidInputException;
 import io.mmfuse.api.MmfuseModel;
 import io.mmfuse.search.FloatMatrix;
+import io.mmfuse.train.CaptionEdits;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -13,13 +15,34 @@ import java.util.List;
  * @param imageCount number of images
  * @param captionEmbeddings C x textDim floats, each row L2-normalised
  * @param captionImage the image index (in [0, imageCount)) of each of the C captions
+ * @param orderNegatives null, or C x textDim floats: row c embeds caption c with its last two noun
+ *     phrases swapped ({@link CaptionEdits#swapLastPhrases}), L2-normalised where
+ *     {@code hasOrderNegative[c]}, ignored elsewhere
+ * @param hasOrderNegative null exactly when {@code orderNegatives} is; which captions have one
  */
-public record GanTrainingData(float[] images, int imageCount, float[] captionEmbeddings, int[] captionImage) {
+public record GanTrainingData(float[] images, int imageCount, float[] captionEmbeddings, int[] captionImage,
+                              float[] orderNegatives, boolean[] hasOrderNegative) {
     static final int SIDE = GanConfig.SUPPORTED_IMAGE_SIZE;
     static final int IMAGE_FLOATS = 3 * SIDE * SIDE;
     private static final double NORM_TOLERANCE = 1e-3;
+    private static final int EMBED_CHUNK = 1024;
+
+    /** Training data without order negatives. */
+    public GanTrainingData(float[] images, int imageCount, float[] captionEmbeddings, int[] captionImage) {
+        this(images, imageCount, captionEmbeddings, captionImage, null, null);
+    }
 
     public GanTrainingData {
+        if ((orderNegatives == null) != (hasOrderNegative == null)) {
+            throw new InvalidInputException("orderNegatives", "and hasOrderNegative must both be given or both be null");
+        }
+        if (orderNegatives != null && (orderNegatives.length != captionEmbeddings.length
+                || hasOrderNegative.length != captionImage.length)) {
+            throw new InvalidInputException("orderNegatives", "must have one row (and flag) per caption");
+        }
+        if (orderNegatives != null) {
+            requireFinite("orderNegatives", orderNegatives);
+        }
         if (images == null) {
             throw new InvalidInputException("images", "is required");
         }
@@ -86,6 +109,65 @@ public record GanTrainingData(float[] images, int imageCount, float[] captionEmb
         }
         FloatMatrix e = textModel.embedTexts(captions);
         return new GanTrainingData(images, imageCount, e.data(), captionImage);
+    }
+
+    /**
+     * This data with the order negatives of its captions (the same list, in the same order, that
+     * {@link #embed} was given), embedded by the same model.
+     */
+    public GanTrainingData withOrderNegatives(MmfuseModel textModel, List<String> captions) {
+        if (captions.size() != captionImage.length) {
+            throw new InvalidInputException("captions", "has " + captions.size() + " entries for "
+                    + captionImage.length + " captions");
+        }
+        CaptionEdits edits = CaptionEdits.of(textModel.vocabulary());
+        int dim = textDim();
+        float[] out = new float[captionEmbeddings.length];
+        boolean[] has = new boolean[captionImage.length];
+        List<int[]> swapped = new ArrayList<>();
+        List<Integer> rows = new ArrayList<>();
+        for (int c = 0; c < captions.size(); c++) {
+            int[] negative = edits.swapLastPhrases(textModel.tokenize(captions.get(c), "captions[" + c + "]"));
+            if (negative != null) {
+                swapped.add(negative);
+                rows.add(c);
+            }
+        }
+        for (int from = 0; from < swapped.size(); from += EMBED_CHUNK) {
+            int to = Math.min(swapped.size(), from + EMBED_CHUNK);
+            FloatMatrix e = textModel.embedTokens(swapped.subList(from, to).toArray(new int[0][]));
+            for (int i = from; i < to; i++) {
+                int c = rows.get(i);
+                System.arraycopy(e.data(), (i - from) * dim, out, c * dim, dim);
+                has[c] = true;
+            }
+        }
+        return new GanTrainingData(images, imageCount, captionEmbeddings, captionImage, out, has);
+    }
+
+    /** Number of captions with an order negative. */
+    public int orderNegativeCount() {
+        int n = 0;
+        if (hasOrderNegative != null) {
+            for (boolean h : hasOrderNegative) {
+                n += h ? 1 : 0;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * The mismatched-caption embeddings of a batch: row i is caption {@code captions[i]}'s order
+     * negative where {@code fromOrder[i]}, else caption {@code captions[i]}'s embedding.
+     */
+    float[] mismatchedEmbeddings(int[] captions, boolean[] fromOrder) {
+        int dim = textDim();
+        float[] out = new float[captions.length * dim];
+        for (int i = 0; i < captions.length; i++) {
+            float[] source = fromOrder != null && fromOrder[i] ? orderNegatives : captionEmbeddings;
+            System.arraycopy(source, captions[i] * dim, out, i * dim, dim);
+        }
+        return out;
     }
 
     public int captionCount() {

@@ -70,6 +70,11 @@ public final class GanTrainingJob {
             }
             GanTrainingData data = GanTrainingData.embed(model, split.images(), split.imageCount(), split.captions(),
                     split.captionImage());
+            if (config.orderNegativeRate() > 0) {
+                data = data.withOrderNegatives(model, split.captions());
+                log.accept(data.orderNegativeCount() + " of " + data.captionCount()
+                        + " captions have an order negative (two noun phrases to swap)");
+            }
             log.accept(String.format(Locale.ROOT, "decoded %d images and embedded %d captions in %.1f s (%d skipped)",
                     split.imageCount(), split.captionCount(), (System.nanoTime() - t0) / 1e9, split.skipped().size()));
             List<String> preview = previewCaptions == null || previewCaptions.isEmpty()

@@ -40,9 +40,10 @@ class GenerationCliTest {
         Path out = dir.resolve("gan");
         CliTest.Result train = CliTest.run("train-gan", "--text-model", textModel.toString(), "--data", data.toString(),
                 "--out", out.toString(), "--steps", "3", "--width", "8", "--batch", "8", "--sample-every", "2",
-                "--checkpoint-every", "2", "--threads", "1");
+                "--checkpoint-every", "2", "--threads", "1", "--order-negatives", "0.5");
         assertThat(train.exit()).as(train.err()).isZero();
         assertThat(train.out()).contains("trained 3 steps");
+        assertThat(train.err() + train.out()).containsPattern("[1-9][0-9]* of [0-9]+ captions have an order negative");
         assertThat(out.resolve("grid-000002.png")).exists();
         assertThat(out.resolve("grid-000003.png")).exists();
 

@@ -41,6 +41,17 @@ class GanConfigTest {
         assertRejected(() -> GanConfig.builder().beta2(1.0).build(), "beta2");
         assertRejected(() -> GanConfig.builder().loss(null).build(), "loss");
         assertRejected(() -> GanConfig.builder().genWidth(0).build(), "genWidth");
+        assertRejected(() -> GanConfig.builder().orderNegativeRate(1.5).build(), "orderNegativeRate");
+        assertRejected(() -> GanConfig.builder().orderNegativeRate(0.5)
+                .discriminator(GanConfig.DiscriminatorMode.UNCONDITIONAL).build(), "orderNegativeRate");
+    }
+
+    @Test
+    void configsWrittenBeforeOrderNegativesStillLoad() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode node = json.valueToTree(GanConfig.defaults());
+        node.remove("orderNegativeRate");
+        assertThat(json.treeToValue(node, GanConfig.class)).isEqualTo(GanConfig.defaults());
     }
 
     @Test
@@ -72,6 +83,46 @@ class GanConfigTest {
         float[] badPixel = images.clone();
         badPixel[GanTrainingData.IMAGE_FLOATS + 7] = Float.POSITIVE_INFINITY;
         assertRejected(() -> new GanTrainingData(badPixel, 2, text, owners), "images[1]");
+        assertRejected(() -> new GanTrainingData(images, 2, text, owners, text, null), "orderNegatives");
+        assertRejected(() -> new GanTrainingData(images, 2, text, owners, new float[4], new boolean[3]), "orderNegatives");
+    }
+
+    @Test
+    void orderNegativesReplaceMismatchesAtTheConfiguredRate() {
+        float[] images = new float[4 * GanTrainingData.IMAGE_FLOATS];
+        float[] text = GanFixtures.unitRows(4, 4, 1);
+        float[] negatives = GanFixtures.unitRows(4, 4, 2);
+        boolean[] has = {true, false, true, true};
+        GanTrainingData data = new GanTrainingData(images, 4, text, new int[] {0, 1, 2, 3}, negatives, has);
+        assertThat(data.orderNegativeCount()).isEqualTo(3);
+
+        CaptionBatches.Batch always = new CaptionBatches(data, 4, new java.util.Random(1), 1.0).next();
+        for (int i = 0; i < 4; i++) {
+            int c = always.captions()[i];
+            assertThat(always.wrongIsOrderNegative()[i]).isEqualTo(has[c]);
+            if (has[c]) {
+                assertThat(always.wrongCaptions()[i]).isEqualTo(c);
+            } else {
+                assertThat(always.wrongCaptions()[i]).isNotEqualTo(c);
+            }
+        }
+        float[] rows = data.mismatchedEmbeddings(always.wrongCaptions(), always.wrongIsOrderNegative());
+        for (int i = 0; i < 4; i++) {
+            float[] source = always.wrongIsOrderNegative()[i] ? negatives : text;
+            assertThat(java.util.Arrays.copyOfRange(rows, i * 4, i * 4 + 4))
+                    .containsExactly(java.util.Arrays.copyOfRange(source, always.wrongCaptions()[i] * 4,
+                            always.wrongCaptions()[i] * 4 + 4));
+        }
+        CaptionBatches.Batch never = new CaptionBatches(data, 4, new java.util.Random(1), 0.0).next();
+        assertThat(never.wrongIsOrderNegative()).containsOnly(false);
+        int sum = 0;
+        CaptionBatches half = new CaptionBatches(data, 4, new java.util.Random(3), 0.5);
+        for (int k = 0; k < 200; k++) {
+            for (boolean b : half.next().wrongIsOrderNegative()) {
+                sum += b ? 1 : 0;
+            }
+        }
+        assertThat(sum).as("about half of the 600 eligible rows").isBetween(240, 360);
     }
 
     private static void assertRejected(org.assertj.core.api.ThrowableAssert.ThrowingCallable call, String input) {
