@@ -13,8 +13,8 @@
 #
 # Knobs (environment): CKPT (a checkpoint dir; default: train a 64 px one), TRAIN_MIN (0.3),
 # IMAGE_SIZE (64), QUERIES (a file of query texts, one a line; default: the training captions of
-# the checkpoint trained here, else the Flickr8k captions), TRANSPORTS ("http", "grpc" or
-# "http grpc"), CASES (text,image,search), GRPC_CASES (cases over gRPC; default CASES), CONCURRENCY (1,8,64), WARMUP_S (3), MEASURE_S (10),
+# the checkpoint trained here, else the Flickr8k captions), TRANSPORTS (any of "http", "grpc" and
+# "wrk"; wrk = image embedding over HTTP driven by wrk, installed from Debian when missing), CASES (text,image,search), GRPC_CASES (cases over gRPC; default CASES), CONCURRENCY (1,8,64), WARMUP_S (3), MEASURE_S (10),
 # ITEMS (2000), SOAK_MIN (10), SOAK_CLIENTS (8), SOAK_WARMUP_S (120), SOAK_SAMPLE_S (10),
 # SKIP_LOAD=1, SKIP_SOAK=1, WORK (scratch dir), RESULTS_DIR (bench/results),
 # MMFUSE_DIST (a frozen build: mmfuse.jar + lib/), FLICKR (dataset dir), HTTP_PORT, GRPC_PORT.
@@ -120,6 +120,26 @@ load_args=(--http "http://127.0.0.1:$HTTP_PORT" --grpc "127.0.0.1:$GRPC_PORT"
   --concurrency "$CONCURRENCY" --warmup-s "$WARMUP_S" --measure-s "$MEASURE_S" --collection-items "$ITEMS"
   --images "$FLICKR/images" --captions "$FLICKR/captions.tsv" --queries "$QUERIES")
 cases_for() { if [[ $1 == grpc ]]; then echo "$GRPC_CASES"; else echo "$CASES"; fi; }
+# The wrk transport: HTTP image embedding driven by wrk (C, one thread) instead of the JVM client,
+# whose own CPU on these shared cores is a large part of each request's cost.
+metric() { # metric-name batcher -> the sample's value (0 when absent)
+  curl -sf "http://127.0.0.1:$HTTP_PORT/metrics" \
+    | awk -v n="$1{" -v b="batcher=\"$2\"" 'index($0, n) == 1 && index($0, b) { v = $NF } END { print v + 0 }'
+}
+wrk_load() { # label out.jsonl
+  local label="$1" out="$2" c line s0 n0 s1 n1 mean
+  command -v wrk >/dev/null || { log "installing wrk (Debian package)"; apt-get install -y -q wrk >/dev/null; }
+  find "$FLICKR/images" -name '*.jpg' | sort | head -n "$ITEMS" >"$WORK/wrk-images.txt"
+  for c in ${CONCURRENCY//,/ }; do
+    export WRK_IMAGES="$WORK/wrk-images.txt" WRK_LABEL="$label" WRK_CONCURRENCY="$c"
+    wrk -t1 -c"$c" -d"${WARMUP_S}s" --timeout 60s -s "$here/wrk/image.lua" "http://127.0.0.1:$HTTP_PORT" >/dev/null
+    s0=$(metric mmfuse_batcher_batch_size_sum image); n0=$(metric mmfuse_batcher_batch_size_count image)
+    line=$(wrk -t1 -c"$c" -d"${MEASURE_S}s" --timeout 60s -s "$here/wrk/image.lua" "http://127.0.0.1:$HTTP_PORT" | grep '^{')
+    s1=$(metric mmfuse_batcher_batch_size_sum image); n1=$(metric mmfuse_batcher_batch_size_count image)
+    mean=$(awk -v a="$s0" -v b="$s1" -v c="$n0" -v d="$n1" 'BEGIN { if (d > c) printf "%.4f", (b - a) / (d - c); else print "null" }')
+    echo "${line/MEAN_BATCH/$mean}" >>"$out"
+  done
+}
 if [[ "${SKIP_LOAD:-0}" != 1 ]]; then
   for mode in on off; do
     if [[ $mode == on ]]; then batching=(--max-batch 64 --max-wait-us 2000); else batching=(--max-batch 1); fi
@@ -127,8 +147,12 @@ if [[ "${SKIP_LOAD:-0}" != 1 ]]; then
     for t in $TRANSPORTS; do
       log "load over $t, batching $mode"
       rm -f "$res-load-$t-$mode.jsonl"
-      client load "${load_args[@]}" --transport "$t" --cases "$(cases_for "$t")" --label "batching-$mode" \
-        --out "$res-load-$t-$mode.jsonl"
+      if [[ $t == wrk ]]; then
+        wrk_load "batching-$mode" "$res-load-$t-$mode.jsonl"
+      else
+        client load "${load_args[@]}" --transport "$t" --cases "$(cases_for "$t")" --label "batching-$mode" \
+          --out "$res-load-$t-$mode.jsonl"
+      fi
     done
     stop_server
   done
@@ -177,7 +201,7 @@ fi
       echo
       echo "## Load over $t (closed loop, ${WARMUP_S} s warm-up + ${MEASURE_S} s measured per row)"
       echo
-      echo "One request = one text, one JPEG ($([[ $t == http ]] && echo 'raw HTTP body' || echo 'bytes field')) or one text search (k = 10, collection of $ITEMS Flickr8k images)."
+      echo "One request = one text, one JPEG ($([[ $t == grpc ]] && echo 'bytes field' || echo 'raw HTTP body')) or one text search (k = 10, collection of $ITEMS Flickr8k images).$([[ $t == wrk ]] && echo " Client: wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}'), one thread, one connection per concurrent client.")"
       echo "Images: the first 2,000 Flickr8k JPEGs (224x224). Query texts: ${QUERIES:-Flickr8k captions}."
       echo "Mean batch = inputs per model call during the window, from the server's /metrics (search embeds its query text through the text batcher). Raw: \`$(basename "$res")-load-$t-{on,off}.jsonl\`."
       echo
