@@ -78,7 +78,7 @@ if [[ -n "$captioner" && -d "$flickr" ]]; then
     echo "- captioner: \`$captioner\`"; echo; echo '```'; cat "$run/caption-eval.stdout"; echo '```'; echo; } >>"$md"
 fi
 
-out="bench/results/generation-$stamp-$host.md"
+out="bench/results/$(basename "$run")-$host.md"
 { echo "# Text-to-image and image-to-text"; echo
   echo "- date: $(date -u '+%Y-%m-%d %H:%M') UTC"
   echo "- machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores visible, $(java -version 2>&1 | head -1)"
