@@ -129,7 +129,8 @@ metric() { # metric-name batcher -> the sample's value (0 when absent)
 wrk_load() { # label out.jsonl
   local label="$1" out="$2" c line s0 n0 s1 n1 mean
   command -v wrk >/dev/null || { log "installing wrk (Debian package)"; apt-get install -y -q wrk >/dev/null; }
-  find "$FLICKR/images" -name '*.jpg' | sort | head -n "$ITEMS" >"$WORK/wrk-images.txt"
+  # sed, not head: head exits early and the SIGPIPE it leaves sort fails the pipeline under pipefail
+  find "$FLICKR/images" -name '*.jpg' | sort | sed -n "1,${ITEMS}p" >"$WORK/wrk-images.txt"
   for c in ${CONCURRENCY//,/ }; do
     export WRK_IMAGES="$WORK/wrk-images.txt" WRK_LABEL="$label" WRK_CONCURRENCY="$c"
     wrk -t1 -c"$c" -d"${WARMUP_S}s" --timeout 60s -s "$here/wrk/image.lua" "http://127.0.0.1:$HTTP_PORT" >/dev/null
