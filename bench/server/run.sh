@@ -4,7 +4,7 @@
 #  1. load: closed-loop clients (java.net.http or gRPC, HdrHistogram) at concurrency 1, 8, 64 for
 #     text embedding, image embedding (real Flickr8k JPEGs) and search (a collection of 2,000
 #     images), against the same checkpoint served twice: dynamic batching on
-#     (--max-batch 64 --max-wait-us 2000) and off (--max-batch 1);
+#     (--max-batch $MAX_BATCH --max-wait-us $MAX_WAIT_US, default 64 and 2000) and off (--max-batch 1);
 #  2. soak: 8 clients of mixed traffic for SOAK_MIN minutes against the batching server, sampling
 #     RSS and JavaCPP's Pointer.physicalBytes() every 10 s; fails when either grows > 5 % after
 #     the 2-minute warm-up.
@@ -15,8 +15,8 @@
 # IMAGE_SIZE (64), QUERIES (a file of query texts, one a line; default: the training captions of
 # the checkpoint trained here, else the Flickr8k captions), TRANSPORTS (any of "http", "grpc" and
 # "wrk"; wrk = image embedding over HTTP driven by wrk, installed from Debian when missing), CASES (text,image,search), GRPC_CASES (cases over gRPC; default CASES), CONCURRENCY (1,8,64), WARMUP_S (3), MEASURE_S (10),
-# ITEMS (2000), SOAK_MIN (10), SOAK_CLIENTS (8), SOAK_WARMUP_S (120), SOAK_SAMPLE_S (10),
-# SKIP_LOAD=1, SKIP_SOAK=1, WORK (scratch dir), RESULTS_DIR (bench/results),
+# ITEMS (2000), MAX_BATCH (64) and MAX_WAIT_US (2000) of the batching server, SOAK_MIN (10), SOAK_CLIENTS (8), SOAK_WARMUP_S (120), SOAK_SAMPLE_S (10),
+# SKIP_LOAD=1, SKIP_SOAK=1, WORK (scratch dir), RESULTS_DIR (bench/results), RESULTS_NAME (server-<date>-<host>),
 # MMFUSE_DIST (a frozen build: mmfuse.jar + lib/), FLICKR (dataset dir), HTTP_PORT, GRPC_PORT.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -40,6 +40,8 @@ SOAK_WARMUP_S="${SOAK_WARMUP_S:-120}"
 SOAK_SAMPLE_S="${SOAK_SAMPLE_S:-10}"
 RESULTS_DIR="${RESULTS_DIR:-$repo/bench/results}"
 FLICKR="${FLICKR:-/work/shared/data/flickr8k}"
+MAX_BATCH="${MAX_BATCH:-64}"
+MAX_WAIT_US="${MAX_WAIT_US:-2000}"
 HTTP_PORT="${HTTP_PORT:-18080}"
 GRPC_PORT="${GRPC_PORT:-19090}"
 LOAD_JAVA_OPTS="${LOAD_JAVA_OPTS:--Xmx1g}"
@@ -52,7 +54,7 @@ stamp="$(date -u +%F)"
 started="$(date -u '+%F %T')"
 loadavg_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 host="$(hostname -s)"
-res="$RESULTS_DIR/server-$stamp-$host"
+res="$RESULTS_DIR/${RESULTS_NAME:-server-$stamp-$host}"
 log() { echo "[run.sh $(date -u +%T)] $*" >&2; }
 
 # --- build: the mmfuse dist (launcher builds it when stale) and the bench classes -------------
@@ -143,7 +145,7 @@ wrk_load() { # label out.jsonl
 }
 if [[ "${SKIP_LOAD:-0}" != 1 ]]; then
   for mode in on off; do
-    if [[ $mode == on ]]; then batching=(--max-batch 64 --max-wait-us 2000); else batching=(--max-batch 1); fi
+    if [[ $mode == on ]]; then batching=(--max-batch "$MAX_BATCH" --max-wait-us "$MAX_WAIT_US"); else batching=(--max-batch 1); fi
     start_server "load-$mode" "$LOAD_JAVA_OPTS" "${batching[@]}"
     for t in $TRANSPORTS; do
       log "load over $t, batching $mode"
@@ -159,7 +161,7 @@ if [[ "${SKIP_LOAD:-0}" != 1 ]]; then
   done
   for t in $TRANSPORTS; do
     rc=0
-    client report --on "$res-load-$t-on.jsonl" --off "$res-load-$t-off.jsonl" --max-batch 64 --out "$WORK/load-$t.md" || rc=$?
+    client report --on "$res-load-$t-on.jsonl" --off "$res-load-$t-off.jsonl" --max-batch "$MAX_BATCH" --out "$WORK/load-$t.md" || rc=$?
     if [[ $rc -ne 0 && $load_rc -eq 0 ]]; then load_rc=$rc; fi
   done
 fi
@@ -192,7 +194,7 @@ fi
     echo "- Checkpoint: $CKPT, trained by this script: \`mmfuse quickstart --minutes $TRAIN_MIN\` (synthetic shapes), then \`mmfuse train --data <quickstart data> --minutes $TRAIN_MIN --image-size $IMAGE_SIZE\`"
   fi
   echo "- Client and server share the same $(nproc) cores on loopback; the client JVM's CPU is part of what is measured."
-  echo "- Command: \`$(printf '%q ' env ${CKPT_GIVEN:+CKPT="$CKPT_GIVEN"} TRANSPORTS="$TRANSPORTS" GRPC_CASES="$GRPC_CASES" CONCURRENCY="$CONCURRENCY" WARMUP_S="$WARMUP_S" MEASURE_S="$MEASURE_S" SOAK_MIN="$SOAK_MIN" bench/server/run.sh)\`"
+  echo "- Command: \`$(printf '%q ' env ${CKPT_GIVEN:+CKPT="$CKPT_GIVEN"} TRANSPORTS="$TRANSPORTS" CASES="$CASES" GRPC_CASES="$GRPC_CASES" CONCURRENCY="$CONCURRENCY" MAX_BATCH="$MAX_BATCH" MAX_WAIT_US="$MAX_WAIT_US" WARMUP_S="$WARMUP_S" MEASURE_S="$MEASURE_S" SOAK_MIN="$SOAK_MIN" bench/server/run.sh)\`"
   echo
   echo "Servers:"
   echo
