@@ -56,7 +56,8 @@ public final class ContrastiveObjective implements AlignmentObjective {
         if (hardNegatives == null) {
             imageToText = cross_entropy(logits, targets);
         } else {
-            Tensor extra = imageEmbeddings.mul(hardNegatives).sum(new long[] {1}, true, new ScalarTypeOptional()).mul(logitScale); // [B, 1]
+            Tensor extra = imageEmbeddings.mul(hardNegatives).sum(new long[] {1}, true, new ScalarTypeOptional())
+                    .mul(logitScale); // [B, 1]
             Tensor absent = Tensor.create(not(hasNegative), b, 1).to(imageEmbeddings.device(), ScalarType.Bool);
             extra = masked_fill(extra, absent, new Scalar(MASKED_LOGIT));
             imageToText = cross_entropy(cat(new TensorVector(logits, extra), 1), targets);
