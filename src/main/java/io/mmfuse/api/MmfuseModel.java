@@ -22,6 +22,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
 
 /**
  * A trained checkpoint ready for inference: text and image pre-processing plus the two encoders.
@@ -154,10 +155,18 @@ public final class MmfuseModel implements AutoCloseable {
 
     /** Embeds many images, decoding in parallel; bad images are skipped and listed. */
     public ImageEmbeddings embedImages(List<ImageSource> images, int threads) {
+        return embedImages(images, null, threads);
+    }
+
+    /**
+     * {@link #embedImages(List, int)} decoding on a long-lived pool (see
+     * {@link ImageDecoder#newDecodePool(int)}); null = a pool of its own for this call.
+     */
+    public ImageEmbeddings embedImages(List<ImageSource> images, ExecutorService decodePool, int threads) {
         if (images == null || images.isEmpty()) {
             throw new InvalidInputException("images", "no image given");
         }
-        DecodedBatch batch = decoder.decodeAll(images, threads);
+        DecodedBatch batch = decoder.decodeAll(images, decodePool, threads, null);
         List<Skipped> skipped = new ArrayList<>();
         for (DecodedBatch.Failure f : batch.failures()) {
             skipped.add(new Skipped(f.name(), f.reason().name(), f.message()));

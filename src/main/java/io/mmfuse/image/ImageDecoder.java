@@ -165,6 +165,16 @@ public final class ImageDecoder {
      *     more than 2^31 floats (decode it in chunks)
      */
     public DecodedBatch decodeAll(List<ImageSource> sources, int threads, IntConsumer progress) {
+        return decodeAll(sources, null, threads, progress);
+    }
+
+    /**
+     * {@link #decodeAll(List, int, IntConsumer)} on the caller's long-lived {@code pool} (at least
+     * {@code threads} threads, not shut down here). Servers should use this: a pool per call
+     * starts fresh native threads for every batch, and under mixed load that grew RSS by ~10 MB a
+     * minute (bench/results/server-2026-11-27-vm-soak-arena2.md).
+     */
+    public DecodedBatch decodeAll(List<ImageSource> sources, ExecutorService pool, int threads, IntConsumer progress) {
         Objects.requireNonNull(sources, "sources");
         if (threads < 1) {
             throw new InvalidInputException("threads", "must be at least 1, got " + threads);
@@ -202,15 +212,16 @@ public final class ImageDecoder {
                 decodeOne.accept(i);
             }
         } else {
-            runParallel(n, workers, decodeOne);
+            runParallel(n, workers, pool, decodeOne);
         }
         return compact(sources, data, errors, per);
     }
 
-    private static void runParallel(int n, int workers, IntConsumer task) {
+    /** On {@code shared} when given (left running), else on a pool of its own that is shut down after. */
+    private static void runParallel(int n, int workers, ExecutorService shared, IntConsumer task) {
         AtomicInteger next = new AtomicInteger();
         AtomicBoolean aborted = new AtomicBoolean();
-        ExecutorService pool = Executors.newFixedThreadPool(workers, daemonThreads());
+        ExecutorService pool = shared != null ? shared : Executors.newFixedThreadPool(workers, daemonThreads());
         try {
             List<Future<?>> futures = new ArrayList<>(workers);
             for (int w = 0; w < workers; w++) {
@@ -241,8 +252,20 @@ public final class ImageDecoder {
             }
             throw new MmfuseException("image decoding failed", cause);
         } finally {
-            pool.shutdownNow();
+            if (shared == null) {
+                pool.shutdownNow();
+            } else {
+                aborted.set(true); // workers of an interrupted call stop at their next image
+            }
         }
+    }
+
+    /** A long-lived pool of {@code threads} daemon decode threads for {@link #decodeAll(List, ExecutorService, int, IntConsumer)}. */
+    public static ExecutorService newDecodePool(int threads) {
+        if (threads < 1) {
+            throw new InvalidInputException("threads", "must be at least 1, got " + threads);
+        }
+        return Executors.newFixedThreadPool(threads, daemonThreads());
     }
 
     private static ThreadFactory daemonThreads() {

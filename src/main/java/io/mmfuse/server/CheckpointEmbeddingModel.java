@@ -2,22 +2,27 @@ package io.mmfuse.server;
 
 import io.mmfuse.api.ImageEmbeddings;
 import io.mmfuse.api.MmfuseModel;
+import io.mmfuse.image.ImageDecoder;
 import io.mmfuse.api.Skipped;
 import io.mmfuse.image.ImageSource;
 import io.mmfuse.search.FloatMatrix;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
 import java.util.Map;
 
 /** Serves a trained checkpoint ({@link MmfuseModel}) through the server's {@link EmbeddingModel}. */
 public final class CheckpointEmbeddingModel implements EmbeddingModel {
     private final MmfuseModel model;
     private final int decodeThreads;
+    /** Long-lived: fresh decode threads per batch grew the server's RSS under mixed load. */
+    private final ExecutorService decodePool;
 
     public CheckpointEmbeddingModel(MmfuseModel model, int decodeThreads) {
         this.model = model;
         this.decodeThreads = decodeThreads;
+        this.decodePool = ImageDecoder.newDecodePool(decodeThreads);
     }
 
     @Override
@@ -41,7 +46,7 @@ public final class CheckpointEmbeddingModel implements EmbeddingModel {
         for (int i = 0; i < images.size(); i++) {
             sources.add(ImageSource.of("images[" + i + "]", images.get(i)));
         }
-        ImageEmbeddings e = model.embedImages(sources, decodeThreads);
+        ImageEmbeddings e = model.embedImages(sources, decodePool, decodeThreads);
         Map<String, String> failures = new HashMap<>();
         for (Skipped s : e.skipped()) {
             failures.put(s.input(), s.message());
