@@ -396,6 +396,18 @@ class ImageDecoderTest {
         assertThat(serial.data()).containsExactly(batch.data());
         assertThatThrownBy(() -> decoder.decodeAll(sources, 0)).isInstanceOf(io.mmfuse.InvalidInputException.class)
                 .hasMessageContaining("threads");
+
+        java.util.concurrent.ExecutorService pool = ImageDecoder.newDecodePool(2);
+        try {
+            for (int round = 0; round < 3; round++) { // the caller's pool stays usable after every call
+                DecodedBatch pooled = decoder.decodeAll(sources, pool, 2, null);
+                assertThat(pooled.data()).containsExactly(batch.data());
+                assertThat(pooled.indices()).containsExactly(0, 2, 5);
+            }
+            assertThat(pool.isShutdown()).isFalse();
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     @Test
