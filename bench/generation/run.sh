@@ -81,7 +81,7 @@ fi
 out="bench/results/$(basename "$run")-$host.md"
 { echo "# Text-to-image and image-to-text"; echo
   echo "- date: $(date -u '+%Y-%m-%d %H:%M') UTC"
-  echo "- machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores visible, $(java -version 2>&1 | head -1)"
+  echo "- machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores visible, $(java -version 2>&1 | sed -n 1p)"
   echo "- command: \`bench/generation/run.sh $gan_min $flickr_min $cls_min $ret_min\` (run folder $run)"
   echo "- GANs: width 32, batch 64, hinge loss, spectral norm, EMA generator; same budget per pair"; echo
   for name in shapes-matching shapes-unconditional flickr-matching flickr-unconditional; do

@@ -21,10 +21,10 @@ visit() {
 status=0
 echo "== device"
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.max.sm,power.limit --format=csv
-nvidia-smi | head -4 | tail -2
-command -v nvcc >/dev/null && nvcc --version | tail -2 | head -1
+nvidia-smi | sed -n 3,4p
+command -v nvcc >/dev/null && nvcc --version | tail -2 | sed -n 1p
 python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda)'
-"$java" -version 2>&1 | head -1
+"$java" -version 2>&1 | sed -n 1p
 date -u
 
 echo; echo "== 0. kernels alone: C++ self-test against float64 (small cases)"

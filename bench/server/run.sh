@@ -186,7 +186,7 @@ fi
   echo "# mmfuse serve: load and soak, $stamp on $host"
   echo
   echo "- Machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB RAM, $(uname -sr)"
-  echo "- Java: $(java -version 2>&1 | head -1); mmfuse commit $(git -C "$repo" rev-parse --short HEAD) (dist: $dist${MMFUSE_DIST:+, a frozen build})"
+  echo "- Java: $(java -version 2>&1 | sed -n 1p); mmfuse commit $(git -C "$repo" rev-parse --short HEAD) (dist: $dist${MMFUSE_DIST:+, a frozen build})"
   echo "- Date: $started to $(date -u '+%T') UTC; load average (1/5/15 min) at start $loadavg_start, at end $(cut -d' ' -f1-3 /proc/loadavg)"
   if [[ -n "$CKPT_GIVEN" ]]; then
     echo "- Checkpoint: $CKPT (given)"
@@ -204,7 +204,7 @@ fi
       echo
       echo "## Load over $t (closed loop, ${WARMUP_S} s warm-up + ${MEASURE_S} s measured per row)"
       echo
-      echo "One request = one text, one JPEG ($([[ $t == grpc ]] && echo 'bytes field' || echo 'raw HTTP body')) or one text search (k = 10, collection of $ITEMS Flickr8k images).$([[ $t == wrk ]] && echo " Client: wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}'), one thread, one connection per concurrent client.")"
+      echo "One request = one text, one JPEG ($([[ $t == grpc ]] && echo 'bytes field' || echo 'raw HTTP body')) or one text search (k = 10, collection of $ITEMS Flickr8k images).$([[ $t == wrk ]] && echo " Client: wrk $(wrk -v 2>&1 | awk 'NR==1' | awk '{print $2}'), one thread, one connection per concurrent client.")"
       echo "Images: the first 2,000 Flickr8k JPEGs (224x224). Query texts: ${QUERIES:-Flickr8k captions}."
       echo "Mean batch = inputs per model call during the window, from the server's /metrics (search embeds its query text through the text batcher). Raw: \`$(basename "$res")-load-$t-{on,off}.jsonl\`."
       echo
