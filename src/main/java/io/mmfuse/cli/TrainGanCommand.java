@@ -38,7 +38,7 @@ final class TrainGanCommand implements Callable<Integer> {
     @Option(names = "--width", defaultValue = "64", description = "Generator and discriminator width; 32 trains about 3x faster (default: ${DEFAULT-VALUE}).")
     int width;
 
-    @Option(names = "--matching-weight", defaultValue = "0", description = "Weight of the image-caption matching loss through the frozen text model (0 = off) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--matching-weight", defaultValue = "0", description = "Weight of the image-caption matching loss (DAMSM-like) through the frozen text model: generated images must match their own caption better than the batch's others, and than their word-order negative with --order-negatives (0 = off) (default: ${DEFAULT-VALUE}).")
     double matchingWeight;
 
     @Option(names = "--order-negatives", defaultValue = "0", description = "Share of the discriminator's mismatched pairs that use the true caption with its two objects swapped (\"a blue square above a red circle\"), so that it checks relations; matching-aware discriminator only (default: ${DEFAULT-VALUE}).")

@@ -91,7 +91,10 @@ final class AdversarialStep {
                 Tensor kl = generated.conditioning().kl();
                 Tensor gLoss = AdversarialLoss.generator(config.loss(), judged).add(kl.mul(new Scalar(config.klWeight())));
                 if (matching != null) {
-                    Tensor m = matching.compute(fake, text, batch.images());
+                    boolean[] hasOrder = orderNegativesOf(batch);
+                    Tensor m = hasOrder == null ? matching.compute(fake, text, batch.images())
+                            : matching.compute(fake, text, batch.images(), Tensors.floats(gather(data.orderNegatives(),
+                                    batch.captions(), textDim), nets.device, b, textDim), hasOrder);
                     matchValue = m.item_float();
                     gLoss = gLoss.add(m.mul(new Scalar(config.matchingWeight())));
                 }
@@ -109,6 +112,22 @@ final class AdversarialStep {
             return new Values(dLossValue, gLossValue, klValue, matchValue, real.mean().item_float(),
                     fakeLogits.mean().item_float(), wrong == null ? Double.NaN : wrong.mean().item_float());
         }
+    }
+
+    /** Which captions of the batch have an order negative, or null when the data has none or none here. */
+    private boolean[] orderNegativesOf(CaptionBatches.Batch batch) {
+        boolean[] all = data.hasOrderNegative();
+        if (all == null) {
+            return null;
+        }
+        int[] captions = batch.captions();
+        boolean[] has = new boolean[captions.length];
+        boolean any = false;
+        for (int i = 0; i < captions.length; i++) {
+            has[i] = all[captions[i]];
+            any |= has[i];
+        }
+        return any ? has : null;
     }
 
     private Tensor onDevice(Tensor cpu) {

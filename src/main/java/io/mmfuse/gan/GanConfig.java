@@ -18,7 +18,8 @@ import io.mmfuse.InvalidInputException;
  * @param loss adversarial loss
  * @param klWeight weight of the conditioning-augmentation KL term in the generator loss
  * @param matchingWeight weight of the image-caption matching loss through a frozen retrieval
- *     model (0 = off; the trainer then needs no retrieval model)
+ *     model (0 = off; the trainer then needs no retrieval model); with order negatives in the
+ *     data (orderNegativeRate &gt; 0) they are hard negatives of this loss too
  * @param orderNegativeRate matching-aware discriminator only: the share of mismatched pairs whose
  *     caption is the true caption with its last two noun phrases swapped ("a blue square above a
  *     red circle" for a red circle above a blue square), where the caption has two; random

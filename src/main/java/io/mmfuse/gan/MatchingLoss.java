@@ -12,6 +12,11 @@ import org.bytedeco.pytorch.TensorVector;
  * symmetric InfoNCE (temperature from the model, detached) pulls each image towards its own
  * caption's embedding and away from the other captions in the batch. Gradients flow through the
  * frozen image encoder into the generator only.
+ *
+ * <p>Where the training data carries word-order negatives, each one is a further column of its
+ * image's softmax (as in the retrieval model's own training): in-batch captions almost never
+ * differ from the true one by word order alone, so without them the generator is not pushed to
+ * draw "a red circle above a blue square" rather than the other way round.
  */
 final class MatchingLoss {
     private final MultimodalAutoencoder model;
@@ -46,7 +51,15 @@ final class MatchingLoss {
      * @param imageIds the real image behind each caption (captions of one image are not negatives)
      */
     Tensor compute(Tensor generated, Tensor text, int[] imageIds) {
+        return compute(generated, text, imageIds, null, null);
+    }
+
+    /**
+     * @param orderNegatives null, or [B, textDim]: row i embeds caption i with its objects swapped
+     * @param hasOrderNegative which rows of {@code orderNegatives} are real (null with it)
+     */
+    Tensor compute(Tensor generated, Tensor text, int[] imageIds, Tensor orderNegatives, boolean[] hasOrderNegative) {
         Tensor images = model.embedImages(generated);
-        return objective.loss(images, text, model.logitScale().detach(), imageIds);
+        return objective.loss(images, text, model.logitScale().detach(), imageIds, orderNegatives, hasOrderNegative);
     }
 }

@@ -1,0 +1,61 @@
+package io.mmfuse.gan;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.mmfuse.model.Tensors;
+import io.mmfuse.train.Checkpoint;
+import io.mmfuse.train.LoadedCheckpoint;
+import java.nio.file.Path;
+import java.util.Random;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MatchingLossTest {
+    private static final int B = 4;
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void orderNegativesAreExtraColumnsOnlyWhereACaptionHasOne() {
+        Path textModel = GanFixtures.textModel(tmp.resolve("text-model"));
+        try (LoadedCheckpoint frozen = Checkpoint.load(textModel, GanFixtures.CPU);
+             PointerScope scope = new PointerScope()) {
+            GanConfig config = GanFixtures.tiny().matchingWeight(1).build();
+            MatchingLoss loss = new MatchingLoss(frozen.model(), config);
+            Random rng = new Random(3);
+            float[] pixels = new float[B * 3 * 64 * 64];
+            for (int i = 0; i < pixels.length; i++) {
+                pixels[i] = rng.nextFloat() * 2 - 1;
+            }
+            Tensor images = Tensors.floats(pixels, GanFixtures.CPU.toTorch(), B, 3, 64, 64);
+            Tensor text = Tensors.floats(unitRows(rng, B, config.textDim()), GanFixtures.CPU.toTorch(), B, config.textDim());
+            int[] ids = {0, 1, 2, 3};
+
+            double plain = loss.compute(images, text, ids).item_float();
+            double none = loss.compute(images, text, ids, text, new boolean[B]).item_float();
+            // A negative identical to the true caption ties with it: the image-to-text term rises.
+            double tied = loss.compute(images, text, ids, text, new boolean[] {true, true, true, true}).item_float();
+
+            assertThat(none).isCloseTo(plain, org.assertj.core.data.Offset.offset(1e-5));
+            assertThat(tied).isGreaterThan(plain + 1e-3);
+        }
+    }
+
+    private static float[] unitRows(Random rng, int rows, int dim) {
+        float[] out = new float[rows * dim];
+        for (int r = 0; r < rows; r++) {
+            double norm = 0;
+            for (int i = 0; i < dim; i++) {
+                out[r * dim + i] = (float) rng.nextGaussian();
+                norm += out[r * dim + i] * out[r * dim + i];
+            }
+            for (int i = 0; i < dim; i++) {
+                out[r * dim + i] /= (float) Math.sqrt(norm);
+            }
+        }
+        return out;
+    }
+}
