@@ -31,7 +31,7 @@ class MatchingLossTest {
                 pixels[i] = rng.nextFloat() * 2 - 1;
             }
             Tensor images = Tensors.floats(pixels, GanFixtures.CPU.toTorch(), B, 3, 64, 64);
-            Tensor text = Tensors.floats(unitRows(rng, B, config.textDim()), GanFixtures.CPU.toTorch(), B, config.textDim());
+            Tensor text = Tensors.floats(GanFixtures.unitRows(B, config.textDim(), 5), GanFixtures.CPU.toTorch(), B, config.textDim());
             int[] ids = {0, 1, 2, 3};
 
             double plain = loss.compute(images, text, ids).item_float();
@@ -42,20 +42,5 @@ class MatchingLossTest {
             assertThat(none).isCloseTo(plain, org.assertj.core.data.Offset.offset(1e-5));
             assertThat(tied).isGreaterThan(plain + 1e-3);
         }
-    }
-
-    private static float[] unitRows(Random rng, int rows, int dim) {
-        float[] out = new float[rows * dim];
-        for (int r = 0; r < rows; r++) {
-            double norm = 0;
-            for (int i = 0; i < dim; i++) {
-                out[r * dim + i] = (float) rng.nextGaussian();
-                norm += out[r * dim + i] * out[r * dim + i];
-            }
-            for (int i = 0; i < dim; i++) {
-                out[r * dim + i] /= (float) Math.sqrt(norm);
-            }
-        }
-        return out;
     }
 }
