@@ -100,6 +100,11 @@ public final class GenerationEval {
             List<String> swapped = new ArrayList<>();
             List<Integer> rows = new ArrayList<>();
             List<Boolean> vertical = new ArrayList<>();
+            // Binding: the same caption with the two colours exchanged ("a blue square above a red
+            // circle" for a red square above a blue circle); only where the colours differ.
+            List<String> bound = new ArrayList<>();
+            List<String> unbound = new ArrayList<>();
+            List<Integer> boundRows = new ArrayList<>();
             for (int i = 0; i < test.imageCount(); i++) {
                 SceneSpec s = scenes.get(test.imageIds().get(i));
                 if (s.objects().size() != 2) {
@@ -111,9 +116,25 @@ public final class GenerationEval {
                 swapped.add(b + " " + s.relation().phrase() + " " + a);
                 rows.add(i);
                 vertical.add(s.relation() == SceneSpec.Relation.ABOVE || s.relation() == SceneSpec.Relation.BELOW);
+                SceneSpec.ColourShape p = s.objects().get(0).colourShape();
+                SceneSpec.ColourShape q = s.objects().get(1).colourShape();
+                if (p.colour() != q.colour()) {
+                    bound.add(a + " " + s.relation().phrase() + " " + b);
+                    unbound.add(article(new SceneSpec.ColourShape(q.colour(), p.shape()).phrase()) + " " + s.relation().phrase()
+                            + " " + article(new SceneSpec.ColourShape(p.colour(), q.shape()).phrase()));
+                    boundRows.add(i);
+                }
             }
             FloatMatrix right = model.embedTexts(canonical);
             FloatMatrix wrong = model.embedTexts(swapped);
+            FloatMatrix boundE = model.embedTexts(bound);
+            FloatMatrix unboundE = model.embedTexts(unbound);
+            int boundOk = 0;
+            for (int j = 0; j < boundRows.size(); j++) {
+                if (dot(images.row(boundRows.get(j)), boundE.row(j)) > dot(images.row(boundRows.get(j)), unboundE.row(j))) {
+                    boundOk++;
+                }
+            }
             int[] ok = new int[2];
             int[] total = new int[2];
             for (int j = 0; j < rows.size(); j++) {
@@ -127,9 +148,13 @@ public final class GenerationEval {
                     + "- retrieval checkpoint `%s`; %d two-object test images; an image counts when it is nearer to its "
                     + "caption than to the caption with the two objects swapped (50 %% = word order ignored)%n%n"
                     + "| relation | images | nearer to the right caption |%n|---|---|---|%n"
-                    + "| above / below | %d | %.1f %% |%n| left of / right of | %d | %.1f %% |%n| all | %d | %.1f %% |%n%n",
+                    + "| above / below | %d | %.1f %% |%n| left of / right of | %d | %.1f %% |%n| all | %d | %.1f %% |%n%n"
+                    + "Colour binding: an image counts when it is nearer to its caption than to the caption with the two "
+                    + "colours exchanged (\"a blue square above a red circle\" for a red square above a blue circle; "
+                    + "50 %% = colours not bound to their shapes): %d images, %.1f %%.%n%n",
                     retrieval, rows.size(), total[0], 100.0 * ok[0] / total[0], total[1], 100.0 * ok[1] / total[1],
-                    rows.size(), 100.0 * (ok[0] + ok[1]) / rows.size());
+                    rows.size(), 100.0 * (ok[0] + ok[1]) / rows.size(), boundRows.size(),
+                    100.0 * boundOk / Math.max(1, boundRows.size()));
             append(md, text);
         }
     }
