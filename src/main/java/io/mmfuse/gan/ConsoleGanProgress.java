@@ -11,6 +11,8 @@ import me.tongfei.progressbar.ProgressBarBuilder;
  * logits of real, fake and mismatched pairs, and examples/s; on stderr by default.
  */
 public final class ConsoleGanProgress implements GanProgressSink {
+    private static final int LOG_LINE_LENGTH = 200;
+
     private final PrintStream out;
     private ProgressBar bar;
 
@@ -30,7 +32,11 @@ public final class ConsoleGanProgress implements GanProgressSink {
                 .setInitialMax(maxSteps)
                 .startsFrom(firstStep, java.time.Duration.ZERO)
                 .setUpdateIntervalMillis(500)
-                .setConsumer(new ConsoleProgressBarConsumer(out))
+                .setConsumer(System.console() == null
+                        // Not a terminal (a log file, a pipe): the bar would assume 80 columns and cut
+                        // off the matching term, D's logits and examples/s.
+                        ? new ConsoleProgressBarConsumer(out, LOG_LINE_LENGTH)
+                        : new ConsoleProgressBarConsumer(out))
                 .build();
     }
 
