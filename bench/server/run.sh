@@ -85,6 +85,9 @@ if [[ -z "${CKPT:-}" ]]; then
   cat "$WORK"/qs/data/*/*.txt >"$QUERIES"
 fi
 QUERIES="${QUERIES:-}"
+if [[ -n "$CKPT_GIVEN" && -z "$QUERIES" ]]; then
+  log "warning: CKPT given without QUERIES: text queries are Flickr8k captions; those with no word in the checkpoint's vocabulary fail with 400 and count as errors"
+fi
 
 # --- server lifecycle -----------------------------------------------------------------------
 SERVER_PID=""
