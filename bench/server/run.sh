@@ -207,7 +207,7 @@ fi
       echo
       echo "## Load over $t (closed loop, ${WARMUP_S} s warm-up + ${MEASURE_S} s measured per row)"
       echo
-      echo "One request = one text, one JPEG ($([[ $t == grpc ]] && echo 'bytes field' || echo 'raw HTTP body')) or one text search (k = 10, collection of $ITEMS Flickr8k images).$([[ $t == wrk ]] && echo " Client: wrk $(wrk -v 2>&1 | awk 'NR==1' | awk '{print $2}'), one thread, one connection per concurrent client.")"
+      echo "One request = one text, one JPEG ($([[ $t == grpc ]] && echo 'bytes field' || echo 'raw HTTP body')) or one text search (k = 10, collection of $ITEMS Flickr8k images).$([[ $t == wrk ]] && echo " Client: wrk $(wrk -v 2>&1 | awk 'NR==1 {print $2}'), one thread, one connection per concurrent client.")"
       echo "Images: the first 2,000 Flickr8k JPEGs (224x224). Query texts: ${QUERIES:-Flickr8k captions}."
       echo "Mean batch = inputs per model call during the window, from the server's /metrics (search embeds its query text through the text batcher). Raw: \`$(basename "$res")-load-$t-{on,off}.jsonl\`."
       echo

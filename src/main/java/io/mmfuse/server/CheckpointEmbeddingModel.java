@@ -2,17 +2,20 @@ package io.mmfuse.server;
 
 import io.mmfuse.api.ImageEmbeddings;
 import io.mmfuse.api.MmfuseModel;
-import io.mmfuse.image.ImageDecoder;
 import io.mmfuse.api.Skipped;
+import io.mmfuse.image.ImageDecoder;
 import io.mmfuse.image.ImageSource;
 import io.mmfuse.search.FloatMatrix;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
 
-/** Serves a trained checkpoint ({@link MmfuseModel}) through the server's {@link EmbeddingModel}. */
+/**
+ * Serves a trained checkpoint ({@link MmfuseModel}) through the server's {@link EmbeddingModel}.
+ * {@link #close()} stops its decode threads; the {@link MmfuseModel} stays open (its loader closes it).
+ */
 public final class CheckpointEmbeddingModel implements EmbeddingModel {
     private final MmfuseModel model;
     private final int decodeThreads;
@@ -62,6 +65,11 @@ public final class CheckpointEmbeddingModel implements EmbeddingModel {
                     : new ImageEmbedding.Failure(failures.getOrDefault(s.name(), "not decoded")));
         }
         return out;
+    }
+
+    @Override
+    public void close() {
+        decodePool.shutdown();
     }
 
     /** Runs both encoders once with inputs the vocabulary is sure to know, so the first request is not slow. */

@@ -33,4 +33,12 @@ public interface EmbeddingModel {
     default void warmUp() {
         embedTexts(List.of("warm-up"));
     }
+
+    /**
+     * Called once by the service that was given this model, after its batchers have drained:
+     * release what the adapter itself holds (threads, buffers), not the weights it wraps, which
+     * belong to whoever loaded them. Default: nothing to release.
+     */
+    default void close() {
+    }
 }

@@ -12,6 +12,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntFunction;
 
 /**
@@ -21,6 +22,7 @@ import java.util.function.IntFunction;
  */
 public final class EmbeddingService implements AutoCloseable {
     private final EmbeddingModel model;
+    private final AtomicBoolean closed = new AtomicBoolean();
     private final ServiceLimits limits;
     private final DynamicBatcher<String, float[]> texts;
     private final DynamicBatcher<byte[], ImageEmbedding> images;
@@ -167,10 +169,16 @@ public final class EmbeddingService implements AutoCloseable {
         }
     }
 
-    /** Stops admission and lets queued inputs finish. */
+    /** Stops admission, lets queued inputs finish, then closes the model adapter ({@link EmbeddingModel#close()}). */
     public void close(Duration drainTimeout) {
-        texts.close(drainTimeout);
-        images.close(drainTimeout);
+        try {
+            texts.close(drainTimeout);
+            images.close(drainTimeout);
+        } finally {
+            if (closed.compareAndSet(false, true)) {
+                model.close();
+            }
+        }
     }
 
     @Override

@@ -24,6 +24,7 @@ public final class FakeModel implements EmbeddingModel {
     final List<String> threads = new CopyOnWriteArrayList<>();
     volatile CountDownLatch gate = new CountDownLatch(0);
     volatile boolean warmedUp;
+    final java.util.concurrent.atomic.AtomicInteger closes = new java.util.concurrent.atomic.AtomicInteger();
     /** Calls that have entered the model, counted before the gate: a held call is visible here. */
     final java.util.concurrent.atomic.AtomicInteger entered = new java.util.concurrent.atomic.AtomicInteger();
 
@@ -113,5 +114,10 @@ public final class FakeModel implements EmbeddingModel {
         b.putInt((int) crc.getValue());
         b.put(tail);
         return b.array();
+    }
+
+    @Override
+    public void close() {
+        closes.incrementAndGet();
     }
 }

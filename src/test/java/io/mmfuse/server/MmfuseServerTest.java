@@ -43,6 +43,9 @@ class MmfuseServerTest {
         }
         server.awaitTermination();
         assertThat(server.health().state()).isEqualTo(Health.State.DRAINING);
+        // The service closed the model adapter (a checkpoint's decode threads) once, after draining.
+        server.close();
+        assertThat(model.closes).hasValue(1);
     }
 
     @Test
