@@ -12,15 +12,15 @@ jpid=$pid
 rss() { awk '/VmRSS/ {print $2}' /proc/$jpid/status; }
 curl -sf -X POST http://127.0.0.1:18081/v1/collections/soakc >/dev/null
 for b in $(seq 0 19); do curl -sf -X POST -H 'Content-Type: application/json' --data-binary @/tmp/add$b.json http://127.0.0.1:18081/v1/collections/soakc/items >/dev/null; done
-export WRK_IMAGES=/tmp/wrk-images.txt WRK_LABEL=x WRK_CONCURRENCY=3 WRK_PATH=/v1/embeddings/text
+export WRK_IMAGES=/tmp/wrk-images.txt WRK_LABEL=x WRK_CONCURRENCY=3
 mix() { # seconds, which
   local d=$1; shift
   local pids=()
   for w in "$@"; do
     case $w in
-      text) wrk -t1 -c3 -d${d}s -s bench/server/diag/text.lua http://127.0.0.1:18081 >/dev/null & pids+=($!);;
+      text) WRK_QUERY=text wrk -t1 -c3 -d${d}s -s bench/server/diag/queries.lua http://127.0.0.1:18081 >/dev/null & pids+=($!);;
       image) wrk -t1 -c3 -d${d}s -s bench/server/wrk/image.lua http://127.0.0.1:18081 >/dev/null & pids+=($!);;
-      search) wrk -t1 -c2 -d${d}s -s bench/server/diag/search.lua http://127.0.0.1:18081 >/dev/null & pids+=($!);;
+      search) WRK_QUERY=search wrk -t1 -c2 -d${d}s -s bench/server/diag/queries.lua http://127.0.0.1:18081 >/dev/null & pids+=($!);;
     esac
   done
   wait "${pids[@]}"
