@@ -35,6 +35,9 @@ final class TrainGanCommand implements Callable<Integer> {
     @Option(names = "--discriminator", defaultValue = "matching-aware", description = "matching-aware (sees the caption, GAN-INT-CLS) or unconditional (the founding design's baseline) (default: ${DEFAULT-VALUE}).")
     String discriminator;
 
+    @Option(names = "--conditioning", defaultValue = "input", description = "Where the caption enters the generator: input (with the noise, DCGAN) or per-block (also conditional BatchNorm in every upsampling block) (default: ${DEFAULT-VALUE}).")
+    String conditioning;
+
     @Option(names = "--width", defaultValue = "64", description = "Generator and discriminator width; 32 trains about 3x faster (default: ${DEFAULT-VALUE}).")
     int width;
 
@@ -69,7 +72,8 @@ final class TrainGanCommand implements Callable<Integer> {
     public Integer call() {
         Console.configureThreads(threads);
         int cores = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        GanConfig config = GanConfig.defaults().toBuilder().discriminator(mode(discriminator)).genWidth(width)
+        GanConfig config = GanConfig.defaults().toBuilder().discriminator(mode(discriminator))
+                .generatorConditioning(conditioning(conditioning)).genWidth(width)
                 .discWidth(width).matchingWeight(matchingWeight).orderNegativeRate(orderNegativeRate).batchSize(batch).seed(seed).threads(cores).build();
         GanTrainOptions.Builder options = GanTrainOptions.builder().maxSteps(steps)
                 .timeBudget(minutes == null ? null : Duration.ofMillis(Math.round(minutes * 60_000)))
@@ -86,6 +90,14 @@ final class TrainGanCommand implements Callable<Integer> {
         }
         System.out.println("checkpoint: " + r.checkpoint());
         return Console.reportSkipped(outcome.skipped());
+    }
+
+    static GanConfig.GeneratorConditioning conditioning(String name) {
+        return switch (name.toLowerCase(Locale.ROOT).replace('_', '-')) {
+            case "input" -> GanConfig.GeneratorConditioning.INPUT;
+            case "per-block" -> GanConfig.GeneratorConditioning.PER_BLOCK;
+            default -> throw new InvalidInputException("--conditioning", "must be input or per-block, got '" + name + "'");
+        };
     }
 
     static GanConfig.DiscriminatorMode mode(String name) {

@@ -14,6 +14,9 @@ import io.mmfuse.InvalidInputException;
  * @param discWidth discriminator width w: conv blocks with w, 2w, 4w, 8w channels
  * @param imageSize side of the generated images; only 64 is supported
  * @param discriminator whether the discriminator sees the caption (GAN-INT-CLS) or the image alone
+ * @param generatorConditioning where the caption enters the generator: at its input only, or also
+ *     in every block through conditional BatchNorm; null (checkpoints written before this field
+ *     existed) means INPUT
  * @param spectralNorm spectral normalisation of every discriminator conv and linear layer
  * @param loss adversarial loss
  * @param klWeight weight of the conditioning-augmentation KL term in the generator loss
@@ -43,6 +46,7 @@ public record GanConfig(
         int discWidth,
         int imageSize,
         DiscriminatorMode discriminator,
+        GeneratorConditioning generatorConditioning,
         boolean spectralNorm,
         Loss loss,
         double klWeight,
@@ -66,6 +70,18 @@ public record GanConfig(
         MATCHING_AWARE,
         /** The founding design's discriminator: sees the image alone; kept as a measured baseline. */
         UNCONDITIONAL
+    }
+
+    /** Where the caption code enters the generator. */
+    public enum GeneratorConditioning {
+        /** Concatenated to the noise at the input only (DCGAN / GAN-INT-CLS). */
+        INPUT,
+        /**
+         * Also in every block: each BatchNorm's scale and shift are linear in the caption code
+         * (conditional BatchNorm, as in BigGAN), so the caption still steers the upsampling at 16x16
+         * and 32x32, where shapes are drawn, instead of only through the 4x4 seed.
+         */
+        PER_BLOCK
     }
 
     /** Adversarial loss. */
@@ -93,6 +109,9 @@ public record GanConfig(
         if (loss == null) {
             throw new InvalidInputException("loss", "is required");
         }
+        if (generatorConditioning == null) {
+            generatorConditioning = GeneratorConditioning.INPUT;
+        }
         if (batchSize < 2) {
             throw new InvalidInputException("batchSize", "must be >= 2 (mismatched captions come from the batch), got " + batchSize);
         }
@@ -119,7 +138,8 @@ public record GanConfig(
 
     /** GAN-INT-CLS with hinge loss and spectral norm, DCGAN widths 64/64, batch 64, EMA 0.999, all cores. */
     public static GanConfig defaults() {
-        return new GanConfig(100, 256, 128, 64, 64, SUPPORTED_IMAGE_SIZE, DiscriminatorMode.MATCHING_AWARE, true,
+        return new GanConfig(100, 256, 128, 64, 64, SUPPORTED_IMAGE_SIZE, DiscriminatorMode.MATCHING_AWARE,
+                GeneratorConditioning.INPUT, true,
                 Loss.HINGE, 1.0, 0.0, 0.0, 2e-4, 2e-4, 0.5, 0.999, 0.999, 64, 42L,
                 Math.max(1, Runtime.getRuntime().availableProcessors()));
     }
@@ -128,7 +148,7 @@ public record GanConfig(
     public boolean sameArchitecture(GanConfig o) {
         return noiseDim == o.noiseDim && textDim == o.textDim && condDim == o.condDim && genWidth == o.genWidth
                 && discWidth == o.discWidth && imageSize == o.imageSize && discriminator == o.discriminator
-                && spectralNorm == o.spectralNorm;
+                && generatorConditioning == o.generatorConditioning && spectralNorm == o.spectralNorm;
     }
 
     /** Floats in one generated CHW image. */
@@ -170,6 +190,7 @@ public record GanConfig(
         private int discWidth;
         private int imageSize;
         private DiscriminatorMode discriminator;
+        private GeneratorConditioning generatorConditioning;
         private boolean spectralNorm;
         private Loss loss;
         private double klWeight;
@@ -192,6 +213,7 @@ public record GanConfig(
             discWidth = c.discWidth;
             imageSize = c.imageSize;
             discriminator = c.discriminator;
+            generatorConditioning = c.generatorConditioning;
             spectralNorm = c.spectralNorm;
             loss = c.loss;
             klWeight = c.klWeight;
@@ -214,6 +236,7 @@ public record GanConfig(
         public Builder discWidth(int v) { discWidth = v; return this; }
         public Builder imageSize(int v) { imageSize = v; return this; }
         public Builder discriminator(DiscriminatorMode v) { discriminator = v; return this; }
+        public Builder generatorConditioning(GeneratorConditioning v) { generatorConditioning = v; return this; }
         public Builder spectralNorm(boolean v) { spectralNorm = v; return this; }
         public Builder loss(Loss v) { loss = v; return this; }
         public Builder klWeight(double v) { klWeight = v; return this; }
@@ -229,8 +252,8 @@ public record GanConfig(
         public Builder threads(int v) { threads = v; return this; }
 
         public GanConfig build() {
-            return new GanConfig(noiseDim, textDim, condDim, genWidth, discWidth, imageSize, discriminator, spectralNorm,
-                    loss, klWeight, matchingWeight, orderNegativeRate, lrG, lrD, beta1, beta2, emaDecay, batchSize, seed, threads);
+            return new GanConfig(noiseDim, textDim, condDim, genWidth, discWidth, imageSize, discriminator, generatorConditioning,
+                    spectralNorm, loss, klWeight, matchingWeight, orderNegativeRate, lrG, lrD, beta1, beta2, emaDecay, batchSize, seed, threads);
         }
     }
 }

@@ -15,6 +15,7 @@ import org.bytedeco.pytorch.LinearImpl;
 import org.bytedeco.pytorch.LinearOptions;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 
@@ -24,17 +25,25 @@ import org.bytedeco.pytorch.TensorVector;
  * ConvTranspose2d(4, stride 2, pad 1) upsamplings to 8, 16, 32 (BatchNorm + ReLU, 4w, 2w, w
  * channels) and 64 (3 channels, tanh). The output range [-1, 1] is mmfuse's normalised image space.
  *
+ * <p>With {@link GanConfig.GeneratorConditioning#PER_BLOCK} the four BatchNorms lose their own
+ * affine and take scale (1 + gamma) and shift beta from a linear map of the caption code c, one per
+ * block (conditional BatchNorm).
+ *
  * <p>Weights start as in DCGAN: N(0, 0.02) for linear and conv kernels, N(1, 0.02) for BatchNorm
- * scales, zero shifts.
+ * scales, zero shifts; the conditional maps start at N(0, 0.02) weights and zero biases, so that
+ * they begin as plain BatchNorm.
  */
 final class Generator extends Module {
     private static final int[] WIDTHS = {8, 4, 2, 1};
 
     private final GanConfig config;
+    private final Scalar one = Tensors.keep(new Scalar(1.0));
     private final ConditioningAugmentation ca;
     private final LinearImpl project;
     private final BatchNorm2dImpl[] norms = new BatchNorm2dImpl[4];
     private final ConvTranspose2dImpl[] ups = new ConvTranspose2dImpl[4];
+    /** PER_BLOCK only: c -> [gamma, beta] for norms[i]; null entries otherwise. */
+    private final LinearImpl[] films = new LinearImpl[4];
 
     /** Images with the conditioning Gaussian they were generated from (for the KL term). */
     record Output(Tensor images, ConditioningAugmentation.Output conditioning) {
@@ -47,7 +56,7 @@ final class Generator extends Module {
         LinearOptions lo = new LinearOptions(config.noiseDim() + config.condDim(), 16L * WIDTHS[0] * w);
         lo.bias().put(false); // BatchNorm follows
         project = Tensors.keep(register_module("project", new LinearImpl(lo)));
-        norms[0] = Tensors.keep(register_module("norm0", new BatchNorm2dImpl(new BatchNormOptions((long) WIDTHS[0] * w))));
+        norms[0] = norm(0, (long) WIDTHS[0] * w);
         for (int i = 0; i < 4; i++) {
             boolean last = i == 3;
             long in = (long) WIDTHS[i] * w;
@@ -58,7 +67,7 @@ final class Generator extends Module {
             o.bias().put(last);
             ups[i] = Tensors.keep(register_module("up" + i, new ConvTranspose2dImpl(o)));
             if (!last) {
-                norms[i + 1] = Tensors.keep(register_module("norm" + (i + 1), new BatchNorm2dImpl(new BatchNormOptions(out))));
+                norms[i + 1] = norm(i + 1, out);
             }
         }
         initialise();
@@ -74,11 +83,33 @@ final class Generator extends Module {
         ConditioningAugmentation.Output cond = ca.forward(text, eps);
         TensorVector parts = new TensorVector(noise, cond.c());
         Tensor x = project.forward(cat(parts, 1)).view(-1, (long) WIDTHS[0] * config.genWidth(), 4, 4);
-        x = relu(norms[0].forward(x));
+        x = relu(normalise(0, x, cond.c()));
         for (int i = 0; i < 3; i++) {
-            x = relu(norms[i + 1].forward(ups[i].forward(x)));
+            x = relu(normalise(i + 1, ups[i].forward(x), cond.c()));
         }
         return new Output(tanh(ups[3].forward(x)), cond);
+    }
+
+    private BatchNorm2dImpl norm(int i, long channels) {
+        boolean perBlock = config.generatorConditioning() == GanConfig.GeneratorConditioning.PER_BLOCK;
+        BatchNormOptions o = new BatchNormOptions(channels);
+        if (perBlock) {
+            o.affine().put(false);
+            films[i] = Tensors.keep(register_module("film" + i, new LinearImpl(config.condDim(), 2 * channels)));
+        }
+        return Tensors.keep(register_module("norm" + i, new BatchNorm2dImpl(o)));
+    }
+
+    private Tensor normalise(int i, Tensor x, Tensor c) {
+        Tensor y = norms[i].forward(x);
+        if (films[i] == null) {
+            return y;
+        }
+        long channels = x.size(1);
+        Tensor gb = films[i].forward(c).view(-1, 2 * channels, 1, 1);
+        Tensor gamma = gb.narrow(1, 0, channels);
+        Tensor beta = gb.narrow(1, channels, channels);
+        return y.mul(gamma.add(one)).add(beta);
     }
 
     GanConfig config() {
@@ -94,9 +125,14 @@ final class Generator extends Module {
                 up.weight().normal_(0, 0.02, global);
             }
             ups[3].bias().zero_();
-            for (BatchNorm2dImpl n : norms) {
-                n.weight().normal_(1, 0.02, global);
-                n.bias().zero_();
+            for (int i = 0; i < 4; i++) {
+                if (films[i] == null) {
+                    norms[i].weight().normal_(1, 0.02, global);
+                    norms[i].bias().zero_();
+                } else {
+                    films[i].weight().normal_(0, 0.02, global);
+                    films[i].bias().zero_();
+                }
             }
         }
     }

@@ -16,6 +16,8 @@ import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** Saving and restoring the full training state, without a text model in the loop. */
 class GanCheckpointTest {
@@ -63,9 +65,10 @@ class GanCheckpointTest {
         }
     }
 
-    @Test
-    void aRestoredStateTrainsOnExactlyLikeTheOriginal() {
-        GanConfig c = GanFixtures.tiny().build();
+    @ParameterizedTest
+    @EnumSource(GanConfig.GeneratorConditioning.class)
+    void aRestoredStateTrainsOnExactlyLikeTheOriginal(GanConfig.GeneratorConditioning conditioning) {
+        GanConfig c = GanFixtures.tiny().generatorConditioning(conditioning).build();
         Path dir = tmp.resolve("ckpt");
         try (GanNetworks original = GanNetworks.create(c, GanFixtures.CPU)) {
             steps(original, 0, 3, 11);
@@ -105,6 +108,11 @@ class GanCheckpointTest {
             GanCheckpoint.save(dir, nets, 0, textModel);
         }
         try (GanNetworks other = GanNetworks.create(GanFixtures.tiny().discWidth(16).build(), GanFixtures.CPU)) {
+            assertThatThrownBy(() -> GanCheckpoint.restore(dir, other)).isInstanceOf(CheckpointException.class)
+                    .hasMessageContaining("differ");
+        }
+        try (GanNetworks other = GanNetworks.create(GanFixtures.tiny()
+                .generatorConditioning(GanConfig.GeneratorConditioning.PER_BLOCK).build(), GanFixtures.CPU)) {
             assertThatThrownBy(() -> GanCheckpoint.restore(dir, other)).isInstanceOf(CheckpointException.class)
                     .hasMessageContaining("differ");
         }

@@ -55,8 +55,19 @@ class GanConfigTest {
     }
 
     @Test
+    void configsWrittenBeforePerBlockConditioningLoadAsInputConditioned() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode node = json.valueToTree(GanConfig.defaults());
+        node.remove("generatorConditioning");
+        GanConfig read = json.treeToValue(node, GanConfig.class);
+        assertThat(read.generatorConditioning()).isEqualTo(GanConfig.GeneratorConditioning.INPUT);
+        assertThat(read).isEqualTo(GanConfig.defaults());
+    }
+
+    @Test
     void theConfigSurvivesJson() throws Exception {
         GanConfig c = GanConfig.builder().discriminator(GanConfig.DiscriminatorMode.UNCONDITIONAL)
+                .generatorConditioning(GanConfig.GeneratorConditioning.PER_BLOCK)
                 .loss(GanConfig.Loss.NON_SATURATING).matchingWeight(0.25).seed(-3).build();
         ObjectMapper json = new ObjectMapper();
         assertThat(json.readValue(json.writeValueAsBytes(c), GanConfig.class)).isEqualTo(c);

@@ -48,6 +48,32 @@ class GanNetworksTest {
     }
 
     @Test
+    void perBlockConditioningSteersEveryBlockFromTheCaptionCode() {
+        GanConfig c = GanFixtures.tiny().generatorConditioning(GanConfig.GeneratorConditioning.PER_BLOCK).build();
+        try (GanNetworks nets = GanNetworks.create(c, GanFixtures.CPU);
+             PointerScope scope = new PointerScope();
+             NoGradGuard g = new NoGradGuard()) {
+            var params = nets.generator.named_parameters();
+            for (int i = 0; i < 4; i++) {
+                assertThat(params.contains("film" + i + ".weight")).as("film%d", i).isTrue();
+                assertThat(params.contains("norm" + i + ".weight")).as("norm%d has no own affine", i).isFalse();
+            }
+            nets.generator.eval();
+            Tensor noise = randn(B, c.noiseDim());
+            Tensor eps = randn(B, c.condDim());
+            Tensor text = text(1);
+            float[] before = Tensors.toHeap(nets.generator.forward(noise, text, eps).images());
+            // Only the last conditional block's map changes: the image must follow it.
+            params.get("film3.weight").mul_(new org.bytedeco.pytorch.Scalar(50.0));
+            float[] after = Tensors.toHeap(nets.generator.forward(noise, text, eps).images());
+            assertThat(after).isNotEqualTo(before);
+            for (float v : after) {
+                assertThat(v).isBetween(-1f, 1f);
+            }
+        }
+    }
+
+    @Test
     void theSamplerNeverReturnsNonFiniteImages() {
         GanConfig c = GanFixtures.tiny().build();
         try (GanNetworks nets = GanNetworks.create(c, GanFixtures.CPU)) {

@@ -144,6 +144,8 @@ public final class GenerationEval {
                     ok[axis]++;
                 }
             }
+            double shapeOk = attributeCheck(model, images, scenes, test, true);
+            double colourOk = attributeCheck(model, images, scenes, test, false);
             String text = String.format(Locale.ROOT, "### Synthetic shapes: does the conditioning text tower encode relations?%n%n"
                     + "- retrieval checkpoint `%s`; %d two-object test images; an image counts when it is nearer to its "
                     + "caption than to the caption with the two objects swapped (50 %% = word order ignored)%n%n"
@@ -151,12 +153,65 @@ public final class GenerationEval {
                     + "| above / below | %d | %.1f %% |%n| left of / right of | %d | %.1f %% |%n| all | %d | %.1f %% |%n%n"
                     + "Colour binding: an image counts when it is nearer to its caption than to the caption with the two "
                     + "colours exchanged (\"a blue square above a red circle\" for a red square above a blue circle; "
-                    + "50 %% = colours not bound to their shapes): %d images, %.1f %%.%n%n",
+                    + "50 %% = colours not bound to their shapes): %d images, %.1f %%.%n%n"
+                    + "Attribute substitution (two-object test images, each object in turn): an object counts when the "
+                    + "image is nearer to its caption than to every caption with that object's shape replaced by another "
+                    + "shape (chance 25 %%): %.1f %%; the same with its colour replaced by each other colour (chance "
+                    + "12.5 %%): %.1f %%. This is the signal the matching loss can pass on to the generator.%n%n",
                     retrieval, rows.size(), total[0], 100.0 * ok[0] / total[0], total[1], 100.0 * ok[1] / total[1],
                     rows.size(), 100.0 * (ok[0] + ok[1]) / rows.size(), boundRows.size(),
-                    100.0 * boundOk / Math.max(1, boundRows.size()));
+                    100.0 * boundOk / Math.max(1, boundRows.size()), 100 * shapeOk, 100 * colourOk);
             append(md, text);
         }
+    }
+
+    /**
+     * Fraction of objects in two-object test images whose image beats every caption that differs from its own
+     * only in that object's shape (or colour).
+     */
+    private static double attributeCheck(MmfuseModel model, FloatMatrix images, Map<String, SceneSpec> scenes,
+            PreparedSplit test, boolean shape) {
+        int ok = 0;
+        int total = 0;
+        for (int i = 0; i < test.imageCount(); i++) {
+            SceneSpec s = scenes.get(test.imageIds().get(i));
+            if (s.objects().size() != 2) {
+                continue;
+            }
+            for (int target = 0; target < 2; target++) {
+                List<String> captions = new ArrayList<>();
+                captions.add(twoObjectCaption(s, target, s.objects().get(target).colourShape()));
+                SceneSpec.ColourShape own = s.objects().get(target).colourShape();
+                if (shape) {
+                    for (Shape other : Shape.values()) {
+                        if (other != own.shape()) {
+                            captions.add(twoObjectCaption(s, target, new ColourShape(own.colour(), other)));
+                        }
+                    }
+                } else {
+                    for (Colour other : Colour.values()) {
+                        if (other != own.colour()) {
+                            captions.add(twoObjectCaption(s, target, new ColourShape(other, own.shape())));
+                        }
+                    }
+                }
+                FloatMatrix e = model.embedTexts(captions);
+                double right = dot(images.row(i), e.row(0));
+                boolean best = true;
+                for (int j = 1; j < captions.size(); j++) {
+                    best &= right > dot(images.row(i), e.row(j));
+                }
+                ok += best ? 1 : 0;
+                total++;
+            }
+        }
+        return (double) ok / Math.max(1, total);
+    }
+
+    private static String twoObjectCaption(SceneSpec s, int replaced, ColourShape replacement) {
+        ColourShape a = replaced == 0 ? replacement : s.objects().get(0).colourShape();
+        ColourShape b = replaced == 1 ? replacement : s.objects().get(1).colourShape();
+        return article(a.phrase()) + " " + s.relation().phrase() + " " + article(b.phrase());
     }
 
     private static String article(String phrase) {
