@@ -47,6 +47,9 @@ final class TrainGanCommand implements Callable<Integer> {
     @Option(names = "--order-negatives", defaultValue = "0", description = "Share of the discriminator's mismatched pairs that use the true caption with its two objects swapped (\"a blue square above a red circle\"), so that it checks relations; matching-aware discriminator only (default: ${DEFAULT-VALUE}).")
     double orderNegativeRate;
 
+    @Option(names = "--object-negatives", description = "With --order-negatives: half of the hard negatives replace one object instead (\"a red triangle above a blue square\" for a red circle above a blue square), so that the discriminator and the matching loss also check what each object is.")
+    boolean objectNegatives;
+
     @Option(names = "--batch", defaultValue = "64", description = "Captions per step (default: ${DEFAULT-VALUE}).")
     int batch;
 
@@ -74,7 +77,8 @@ final class TrainGanCommand implements Callable<Integer> {
         int cores = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         GanConfig config = GanConfig.defaults().toBuilder().discriminator(mode(discriminator))
                 .generatorConditioning(conditioning(conditioning)).genWidth(width)
-                .discWidth(width).matchingWeight(matchingWeight).orderNegativeRate(orderNegativeRate).batchSize(batch).seed(seed).threads(cores).build();
+                .discWidth(width).matchingWeight(matchingWeight).orderNegativeRate(orderNegativeRate)
+                .objectNegatives(objectNegatives).batchSize(batch).seed(seed).threads(cores).build();
         GanTrainOptions.Builder options = GanTrainOptions.builder().maxSteps(steps)
                 .timeBudget(minutes == null ? null : Duration.ofMillis(Math.round(minutes * 60_000)))
                 .sampleEvery(sampleEvery == 0 ? Integer.MAX_VALUE : sampleEvery)

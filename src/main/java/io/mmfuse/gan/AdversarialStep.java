@@ -64,7 +64,7 @@ final class AdversarialStep {
             Tensor wrong = null;
             if (conditional) {
                 Tensor wrongText = Tensors.floats(data.mismatchedEmbeddings(batch.wrongCaptions(),
-                        batch.wrongIsOrderNegative()), nets.device, b, textDim);
+                        batch.wrongIsHardNegative()), nets.device, b, textDim);
                 Tensor logits = nets.discriminator.forward(cat(new TensorVector(images, fake.detach(), images)),
                         cat(new TensorVector(text, text, wrongText)));
                 real = logits.narrow(0, 0, b);
@@ -91,9 +91,9 @@ final class AdversarialStep {
                 Tensor kl = generated.conditioning().kl();
                 Tensor gLoss = AdversarialLoss.generator(config.loss(), judged).add(kl.mul(new Scalar(config.klWeight())));
                 if (matching != null) {
-                    boolean[] hasOrder = orderNegativesOf(batch);
+                    boolean[] hasOrder = hardNegativesOf(batch);
                     Tensor m = hasOrder == null ? matching.compute(fake, text, batch.images())
-                            : matching.compute(fake, text, batch.images(), Tensors.floats(gather(data.orderNegatives(),
+                            : matching.compute(fake, text, batch.images(), Tensors.floats(gather(data.hardNegatives(),
                                     batch.captions(), textDim), nets.device, b, textDim), hasOrder);
                     matchValue = m.item_float();
                     gLoss = gLoss.add(m.mul(new Scalar(config.matchingWeight())));
@@ -115,8 +115,8 @@ final class AdversarialStep {
     }
 
     /** Which captions of the batch have an order negative, or null when the data has none or none here. */
-    private boolean[] orderNegativesOf(CaptionBatches.Batch batch) {
-        boolean[] all = data.hasOrderNegative();
+    private boolean[] hardNegativesOf(CaptionBatches.Batch batch) {
+        boolean[] all = data.hasHardNegative();
         if (all == null) {
             return null;
         }

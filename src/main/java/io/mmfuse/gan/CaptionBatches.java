@@ -15,9 +15,9 @@ import java.util.Random;
 final class CaptionBatches {
     /**
      * Caption indices, their images, and for each row a caption of a different image, or (where
-     * {@code wrongIsOrderNegative[i]}) the row's own caption, meaning its order negative.
+     * {@code wrongIsHardNegative[i]}) the row's own caption, meaning its order negative.
      */
-    record Batch(int[] captions, int[] images, int[] wrongCaptions, boolean[] wrongIsOrderNegative) {
+    record Batch(int[] captions, int[] images, int[] wrongCaptions, boolean[] wrongIsHardNegative) {
         int size() {
             return captions.length;
         }
@@ -36,7 +36,7 @@ final class CaptionBatches {
 
     CaptionBatches(GanTrainingData data, int batchSize, Random rng, double orderNegativeRate) {
         this.data = data;
-        this.orderNegativeRate = data.hasOrderNegative() == null ? 0 : orderNegativeRate;
+        this.orderNegativeRate = data.hasHardNegative() == null ? 0 : orderNegativeRate;
         this.batchSize = batchSize;
         this.rng = rng;
         order = new int[data.captionCount()];
@@ -59,7 +59,7 @@ final class CaptionBatches {
         int[] wrong = wrongCaptions(captions, images);
         boolean[] fromOrder = new boolean[batchSize];
         if (orderNegativeRate > 0) {
-            boolean[] has = data.hasOrderNegative();
+            boolean[] has = data.hasHardNegative();
             for (int i = 0; i < batchSize; i++) {
                 if (has[captions[i]] && rng.nextDouble() < orderNegativeRate) {
                     wrong[i] = captions[i];

@@ -28,6 +28,11 @@ import io.mmfuse.InvalidInputException;
  *     red circle" for a red circle above a blue square), where the caption has two; random
  *     mismatches almost never differ in word order alone, so without these the discriminator
  *     never has to check relations (0 = off; needs a word-order-aware text model to matter)
+ * @param objectNegatives with orderNegativeRate &gt; 0: each caption's hard negative is, with even
+ *     odds, the word-order swap or the caption with one object replaced ("a red triangle above a
+ *     blue square" for "a red circle above a blue square"), so that the discriminator and the
+ *     matching loss must also check what each object is; false (and in checkpoints written before
+ *     this field existed) = word-order swaps only
  * @param lrG generator Adam learning rate (conditioning augmentation included)
  * @param lrD discriminator Adam learning rate
  * @param beta1 Adam beta1 for both optimizers
@@ -52,6 +57,7 @@ public record GanConfig(
         double klWeight,
         double matchingWeight,
         double orderNegativeRate,
+        boolean objectNegatives,
         double lrG,
         double lrD,
         double beta1,
@@ -123,6 +129,10 @@ public record GanConfig(
         if (orderNegativeRate > 0 && discriminator != DiscriminatorMode.MATCHING_AWARE) {
             throw new InvalidInputException("orderNegativeRate", "needs the matching-aware discriminator");
         }
+        if (objectNegatives && orderNegativeRate == 0) {
+            throw new InvalidInputException("objectNegatives", "needs orderNegativeRate > 0 (the share of mismatched "
+                    + "pairs that use a caption's hard negative)");
+        }
         rate("lrG", lrG);
         rate("lrD", lrD);
         if (!(beta1 >= 0 && beta1 < 1)) {
@@ -140,7 +150,7 @@ public record GanConfig(
     public static GanConfig defaults() {
         return new GanConfig(100, 256, 128, 64, 64, SUPPORTED_IMAGE_SIZE, DiscriminatorMode.MATCHING_AWARE,
                 GeneratorConditioning.INPUT, true,
-                Loss.HINGE, 1.0, 0.0, 0.0, 2e-4, 2e-4, 0.5, 0.999, 0.999, 64, 42L,
+                Loss.HINGE, 1.0, 0.0, 0.0, false, 2e-4, 2e-4, 0.5, 0.999, 0.999, 64, 42L,
                 Math.max(1, Runtime.getRuntime().availableProcessors()));
     }
 
@@ -196,6 +206,7 @@ public record GanConfig(
         private double klWeight;
         private double matchingWeight;
         private double orderNegativeRate;
+        private boolean objectNegatives;
         private double lrG;
         private double lrD;
         private double beta1;
@@ -219,6 +230,7 @@ public record GanConfig(
             klWeight = c.klWeight;
             matchingWeight = c.matchingWeight;
             orderNegativeRate = c.orderNegativeRate;
+            objectNegatives = c.objectNegatives;
             lrG = c.lrG;
             lrD = c.lrD;
             beta1 = c.beta1;
@@ -242,6 +254,7 @@ public record GanConfig(
         public Builder klWeight(double v) { klWeight = v; return this; }
         public Builder matchingWeight(double v) { matchingWeight = v; return this; }
         public Builder orderNegativeRate(double v) { orderNegativeRate = v; return this; }
+        public Builder objectNegatives(boolean v) { objectNegatives = v; return this; }
         public Builder lrG(double v) { lrG = v; return this; }
         public Builder lrD(double v) { lrD = v; return this; }
         public Builder beta1(double v) { beta1 = v; return this; }
@@ -253,7 +266,7 @@ public record GanConfig(
 
         public GanConfig build() {
             return new GanConfig(noiseDim, textDim, condDim, genWidth, discWidth, imageSize, discriminator, generatorConditioning,
-                    spectralNorm, loss, klWeight, matchingWeight, orderNegativeRate, lrG, lrD, beta1, beta2, emaDecay, batchSize, seed, threads);
+                    spectralNorm, loss, klWeight, matchingWeight, orderNegativeRate, objectNegatives, lrG, lrD, beta1, beta2, emaDecay, batchSize, seed, threads);
         }
     }
 }

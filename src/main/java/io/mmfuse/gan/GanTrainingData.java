@@ -15,33 +15,34 @@ import java.util.List;
  * @param imageCount number of images
  * @param captionEmbeddings C x textDim floats, each row L2-normalised
  * @param captionImage the image index (in [0, imageCount)) of each of the C captions
- * @param orderNegatives null, or C x textDim floats: row c embeds caption c with its last two noun
- *     phrases swapped ({@link CaptionEdits#swapLastPhrases}), L2-normalised where
- *     {@code hasOrderNegative[c]}, ignored elsewhere
- * @param hasOrderNegative null exactly when {@code orderNegatives} is; which captions have one
+ * @param hardNegatives null, or C x textDim floats: row c embeds caption c's hard negative, the
+ *     caption with its last two noun phrases swapped ({@link CaptionEdits#swapLastPhrases}) or with
+ *     one object replaced ({@link CaptionEdits#replaceHead}), L2-normalised where
+ *     {@code hasHardNegative[c]}, ignored elsewhere
+ * @param hasHardNegative null exactly when {@code hardNegatives} is; which captions have one
  */
 public record GanTrainingData(float[] images, int imageCount, float[] captionEmbeddings, int[] captionImage,
-                              float[] orderNegatives, boolean[] hasOrderNegative) {
+                              float[] hardNegatives, boolean[] hasHardNegative) {
     static final int SIDE = GanConfig.SUPPORTED_IMAGE_SIZE;
     static final int IMAGE_FLOATS = 3 * SIDE * SIDE;
     private static final double NORM_TOLERANCE = 1e-3;
     private static final int EMBED_CHUNK = 1024;
 
-    /** Training data without order negatives. */
+    /** Training data without hard negatives. */
     public GanTrainingData(float[] images, int imageCount, float[] captionEmbeddings, int[] captionImage) {
         this(images, imageCount, captionEmbeddings, captionImage, null, null);
     }
 
     public GanTrainingData {
-        if ((orderNegatives == null) != (hasOrderNegative == null)) {
-            throw new InvalidInputException("orderNegatives", "and hasOrderNegative must both be given or both be null");
+        if ((hardNegatives == null) != (hasHardNegative == null)) {
+            throw new InvalidInputException("hardNegatives", "and hasHardNegative must both be given or both be null");
         }
-        if (orderNegatives != null && (orderNegatives.length != captionEmbeddings.length
-                || hasOrderNegative.length != captionImage.length)) {
-            throw new InvalidInputException("orderNegatives", "must have one row (and flag) per caption");
+        if (hardNegatives != null && (hardNegatives.length != captionEmbeddings.length
+                || hasHardNegative.length != captionImage.length)) {
+            throw new InvalidInputException("hardNegatives", "must have one row (and flag) per caption");
         }
-        if (orderNegatives != null) {
-            requireFinite("orderNegatives", orderNegatives);
+        if (hardNegatives != null) {
+            requireFinite("hardNegatives", hardNegatives);
         }
         if (images == null) {
             throw new InvalidInputException("images", "is required");
@@ -112,10 +113,14 @@ public record GanTrainingData(float[] images, int imageCount, float[] captionEmb
     }
 
     /**
-     * This data with the order negatives of its captions (the same list, in the same order, that
-     * {@link #embed} was given), embedded by the same model.
+     * This data with one hard negative per caption (the same list, in the same order, that
+     * {@link #embed} was given), embedded by the same model: the word-order swap; with
+     * {@code objectReplacements}, for each caption one of the swap and an object replacement, drawn
+     * with even odds by a generator seeded with {@code seed} (the replacement alone where there is
+     * nothing to swap).
      */
-    public GanTrainingData withOrderNegatives(MmfuseModel textModel, List<String> captions) {
+    public GanTrainingData withHardNegatives(MmfuseModel textModel, List<String> captions, boolean objectReplacements,
+            long seed) {
         if (captions.size() != captionImage.length) {
             throw new InvalidInputException("captions", "has " + captions.size() + " entries for "
                     + captionImage.length + " captions");
@@ -124,10 +129,20 @@ public record GanTrainingData(float[] images, int imageCount, float[] captionEmb
         int dim = textDim();
         float[] out = new float[captionEmbeddings.length];
         boolean[] has = new boolean[captionImage.length];
+        List<int[]> tokens = new ArrayList<>(captions.size());
+        for (int c = 0; c < captions.size(); c++) {
+            tokens.add(textModel.tokenize(captions.get(c), "captions[" + c + "]"));
+        }
+        int[] heads = objectReplacements ? edits.heads(tokens) : new int[0];
+        java.util.Random rng = new java.util.Random(seed);
         List<int[]> swapped = new ArrayList<>();
         List<Integer> rows = new ArrayList<>();
         for (int c = 0; c < captions.size(); c++) {
-            int[] negative = edits.swapLastPhrases(textModel.tokenize(captions.get(c), "captions[" + c + "]"));
+            int[] negative = edits.swapLastPhrases(tokens.get(c));
+            if (objectReplacements && (negative == null || rng.nextBoolean())) {
+                int[] replaced = edits.replaceHead(tokens.get(c), heads, rng);
+                negative = replaced != null ? replaced : negative;
+            }
             if (negative != null) {
                 swapped.add(negative);
                 rows.add(c);
@@ -145,11 +160,11 @@ public record GanTrainingData(float[] images, int imageCount, float[] captionEmb
         return new GanTrainingData(images, imageCount, captionEmbeddings, captionImage, out, has);
     }
 
-    /** Number of captions with an order negative. */
-    public int orderNegativeCount() {
+    /** Number of captions with a hard negative. */
+    public int hardNegativeCount() {
         int n = 0;
-        if (hasOrderNegative != null) {
-            for (boolean h : hasOrderNegative) {
+        if (hasHardNegative != null) {
+            for (boolean h : hasHardNegative) {
                 n += h ? 1 : 0;
             }
         }
@@ -157,14 +172,14 @@ public record GanTrainingData(float[] images, int imageCount, float[] captionEmb
     }
 
     /**
-     * The mismatched-caption embeddings of a batch: row i is caption {@code captions[i]}'s order
+     * The mismatched-caption embeddings of a batch: row i is caption {@code captions[i]}'s hard
      * negative where {@code fromOrder[i]}, else caption {@code captions[i]}'s embedding.
      */
     float[] mismatchedEmbeddings(int[] captions, boolean[] fromOrder) {
         int dim = textDim();
         float[] out = new float[captions.length * dim];
         for (int i = 0; i < captions.length; i++) {
-            float[] source = fromOrder != null && fromOrder[i] ? orderNegatives : captionEmbeddings;
+            float[] source = fromOrder != null && fromOrder[i] ? hardNegatives : captionEmbeddings;
             System.arraycopy(source, captions[i] * dim, out, i * dim, dim);
         }
         return out;

@@ -71,9 +71,10 @@ public final class GanTrainingJob {
             GanTrainingData data = GanTrainingData.embed(model, split.images(), split.imageCount(), split.captions(),
                     split.captionImage());
             if (config.orderNegativeRate() > 0) {
-                data = data.withOrderNegatives(model, split.captions());
-                log.accept(data.orderNegativeCount() + " of " + data.captionCount()
-                        + " captions have an order negative (two noun phrases to swap)");
+                data = data.withHardNegatives(model, split.captions(), config.objectNegatives(), config.seed());
+                log.accept(data.hardNegativeCount() + " of " + data.captionCount() + " captions have a hard negative ("
+                        + (config.objectNegatives() ? "objects swapped or one object replaced" : "two noun phrases to swap")
+                        + ")");
             }
             log.accept(String.format(Locale.ROOT, "decoded %d images and embedded %d captions in %.1f s (%d skipped)",
                     split.imageCount(), split.captionCount(), (System.nanoTime() - t0) / 1e9, split.skipped().size()));

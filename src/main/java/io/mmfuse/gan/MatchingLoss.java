@@ -55,11 +55,11 @@ final class MatchingLoss {
     }
 
     /**
-     * @param orderNegatives null, or [B, textDim]: row i embeds caption i with its objects swapped
-     * @param hasOrderNegative which rows of {@code orderNegatives} are real (null with it)
+     * @param hardNegatives null, or [B, textDim]: row i embeds caption i with its objects swapped
+     * @param hasHardNegative which rows of {@code hardNegatives} are real (null with it)
      */
-    Tensor compute(Tensor generated, Tensor text, int[] imageIds, Tensor orderNegatives, boolean[] hasOrderNegative) {
+    Tensor compute(Tensor generated, Tensor text, int[] imageIds, Tensor hardNegatives, boolean[] hasHardNegative) {
         Tensor images = model.embedImages(generated);
-        return objective.loss(images, text, model.logitScale().detach(), imageIds, orderNegatives, hasOrderNegative);
+        return objective.loss(images, text, model.logitScale().detach(), imageIds, hardNegatives, hasHardNegative);
     }
 }

@@ -20,6 +20,11 @@ import java.util.Set;
  *       above a blue square" becomes "a blue square above a red circle", the same words
  *       describing a different picture. In-batch negatives almost never differ from a caption
  *       in order alone, which is why a contrastive text tower otherwise ignores order.</li>
+ *   <li>{@link #replaceHead}: an object-replacement hard negative (SugarCrepe's REPLACE-OBJ,
+ *       Hsieh et al., 2023): the head noun of one modified noun phrase becomes another head noun
+ *       of the corpus, so "a red circle above a blue square" becomes "a red triangle above a blue
+ *       square". Random in-batch mismatches differ in colour or place as well, so a model can
+ *       reject them without ever looking at the object.</li>
  * </ul>
  *
  * <p>Noun phrases are found without a tagger: a phrase starts at a determiner ("a", "an", "the",
@@ -120,6 +125,50 @@ public final class CaptionEdits {
         o = copy(tokens, a[1], b[0], out, o);
         o = copy(first, 0, first.length, out, o);
         copy(tokens, b[1], tokens.length, out, o);
+        return out;
+    }
+
+    /**
+     * Head nouns to replace with: the last word of every noun phrase in {@code captions} that has a
+     * modifier between determiner and head ("a red circle", not "an image"), most frequent first.
+     */
+    public int[] heads(List<int[]> captions) {
+        java.util.Map<Integer, Integer> counts = new java.util.HashMap<>();
+        for (int[] tokens : captions) {
+            for (int[] p : phrases(tokens)) {
+                if (p[1] - p[0] >= 3) {
+                    counts.merge(tokens[p[1] - 1], 1, Integer::sum);
+                }
+            }
+        }
+        return counts.entrySet().stream()
+                .sorted(java.util.Map.Entry.<Integer, Integer>comparingByValue().reversed()
+                        .thenComparing(java.util.Map.Entry.comparingByKey()))
+                .mapToInt(java.util.Map.Entry::getKey).toArray();
+    }
+
+    /**
+     * The caption with the head of one of its modified noun phrases (picked by {@code rng}) replaced
+     * by another of {@code heads} (uniformly, so rare objects are asked about as often as common
+     * ones), or null when the caption has no such phrase or no other head exists.
+     */
+    public int[] replaceHead(int[] tokens, int[] heads, java.util.Random rng) {
+        List<int[]> modified = new ArrayList<>();
+        for (int[] p : phrases(tokens)) {
+            if (p[1] - p[0] >= 3) {
+                modified.add(p);
+            }
+        }
+        if (modified.isEmpty() || heads.length < 2) {
+            return null;
+        }
+        int at = modified.get(rng.nextInt(modified.size()))[1] - 1;
+        int replacement = heads[rng.nextInt(heads.length)];
+        while (replacement == tokens[at]) {
+            replacement = heads[rng.nextInt(heads.length)];
+        }
+        int[] out = tokens.clone();
+        out[at] = replacement;
         return out;
     }
 

@@ -65,6 +65,16 @@ class GanConfigTest {
     }
 
     @Test
+    void objectNegativesNeedHardNegativesInUseAndDefaultToOffInOldConfigs() throws Exception {
+        assertRejected(() -> GanConfig.builder().objectNegatives(true).build(), "objectNegatives");
+        assertThat(GanConfig.builder().orderNegativeRate(0.5).objectNegatives(true).build().objectNegatives()).isTrue();
+        ObjectMapper json = new ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode node = json.valueToTree(GanConfig.defaults());
+        node.remove("objectNegatives");
+        assertThat(json.treeToValue(node, GanConfig.class)).isEqualTo(GanConfig.defaults());
+    }
+
+    @Test
     void theConfigSurvivesJson() throws Exception {
         GanConfig c = GanConfig.builder().discriminator(GanConfig.DiscriminatorMode.UNCONDITIONAL)
                 .generatorConditioning(GanConfig.GeneratorConditioning.PER_BLOCK)
@@ -94,8 +104,8 @@ class GanConfigTest {
         float[] badPixel = images.clone();
         badPixel[GanTrainingData.IMAGE_FLOATS + 7] = Float.POSITIVE_INFINITY;
         assertRejected(() -> new GanTrainingData(badPixel, 2, text, owners), "images[1]");
-        assertRejected(() -> new GanTrainingData(images, 2, text, owners, text, null), "orderNegatives");
-        assertRejected(() -> new GanTrainingData(images, 2, text, owners, new float[4], new boolean[3]), "orderNegatives");
+        assertRejected(() -> new GanTrainingData(images, 2, text, owners, text, null), "hardNegatives");
+        assertRejected(() -> new GanTrainingData(images, 2, text, owners, new float[4], new boolean[3]), "hardNegatives");
     }
 
     @Test
@@ -105,31 +115,31 @@ class GanConfigTest {
         float[] negatives = GanFixtures.unitRows(4, 4, 2);
         boolean[] has = {true, false, true, true};
         GanTrainingData data = new GanTrainingData(images, 4, text, new int[] {0, 1, 2, 3}, negatives, has);
-        assertThat(data.orderNegativeCount()).isEqualTo(3);
+        assertThat(data.hardNegativeCount()).isEqualTo(3);
 
         CaptionBatches.Batch always = new CaptionBatches(data, 4, new java.util.Random(1), 1.0).next();
         for (int i = 0; i < 4; i++) {
             int c = always.captions()[i];
-            assertThat(always.wrongIsOrderNegative()[i]).isEqualTo(has[c]);
+            assertThat(always.wrongIsHardNegative()[i]).isEqualTo(has[c]);
             if (has[c]) {
                 assertThat(always.wrongCaptions()[i]).isEqualTo(c);
             } else {
                 assertThat(always.wrongCaptions()[i]).isNotEqualTo(c);
             }
         }
-        float[] rows = data.mismatchedEmbeddings(always.wrongCaptions(), always.wrongIsOrderNegative());
+        float[] rows = data.mismatchedEmbeddings(always.wrongCaptions(), always.wrongIsHardNegative());
         for (int i = 0; i < 4; i++) {
-            float[] source = always.wrongIsOrderNegative()[i] ? negatives : text;
+            float[] source = always.wrongIsHardNegative()[i] ? negatives : text;
             assertThat(java.util.Arrays.copyOfRange(rows, i * 4, i * 4 + 4))
                     .containsExactly(java.util.Arrays.copyOfRange(source, always.wrongCaptions()[i] * 4,
                             always.wrongCaptions()[i] * 4 + 4));
         }
         CaptionBatches.Batch never = new CaptionBatches(data, 4, new java.util.Random(1), 0.0).next();
-        assertThat(never.wrongIsOrderNegative()).containsOnly(false);
+        assertThat(never.wrongIsHardNegative()).containsOnly(false);
         int sum = 0;
         CaptionBatches half = new CaptionBatches(data, 4, new java.util.Random(3), 0.5);
         for (int k = 0; k < 200; k++) {
-            for (boolean b : half.next().wrongIsOrderNegative()) {
+            for (boolean b : half.next().wrongIsHardNegative()) {
                 sum += b ? 1 : 0;
             }
         }

@@ -50,6 +50,34 @@ class GanTrainerTest {
     }
 
     @Test
+    void hardNegativesAreSwapsOrObjectReplacementsOfTheirOwnCaption() {
+        List<String> captions = GanFixtures.captions();
+        GanTrainingData swaps = data.withHardNegatives(model, captions, false, 1);
+        GanTrainingData mixed = data.withHardNegatives(model, captions, true, 1);
+        // Every synthetic caption names a modified object, so every caption gets a hard negative.
+        assertThat(mixed.hardNegativeCount()).isEqualTo(captions.size()).isGreaterThan(swaps.hardNegativeCount());
+        io.mmfuse.train.CaptionEdits edits = io.mmfuse.train.CaptionEdits.of(model.vocabulary());
+        int dim = data.textDim();
+        int replaced = 0;
+        for (int c = 0; c < captions.size(); c++) {
+            int[] tokens = model.tokenize(captions.get(c), "c");
+            int[] swap = edits.swapLastPhrases(tokens);
+            assertThat(swaps.hasHardNegative()[c]).isEqualTo(swap != null);
+            if (swap != null) {
+                float[] expected = model.embedTokens(new int[][] {swap}).row(0);
+                assertThat(Arrays.copyOfRange(swaps.hardNegatives(), c * dim, c * dim + dim))
+                        .containsExactly(expected, org.assertj.core.data.Offset.offset(1e-5f));
+                float[] m = Arrays.copyOfRange(mixed.hardNegatives(), c * dim, c * dim + dim);
+                replaced += Arrays.equals(m, Arrays.copyOfRange(swaps.hardNegatives(), c * dim, c * dim + dim)) ? 0 : 1;
+            }
+            assertThat(Arrays.copyOfRange(mixed.hardNegatives(), c * dim, c * dim + dim))
+                    .isNotEqualTo(Arrays.copyOfRange(data.captionEmbeddings(), c * dim, c * dim + dim));
+        }
+        assertThat(replaced).as("about half of the swappable captions get an object replacement instead")
+                .isBetween(swaps.hardNegativeCount() / 4, swaps.hardNegativeCount() * 3 / 4);
+    }
+
+    @Test
     void aShortRunKeepsBothLossesInAHealthyRange() {
         GanTrainResult r = new GanTrainer(GanFixtures.tiny().build(), steps(40).build(), GanProgressSink.NONE).train(data);
         assertThat(r.steps()).isEqualTo(40);

@@ -60,6 +60,47 @@ class CaptionEditsTest {
     }
 
     @Test
+    void headsAreTheLastWordsOfModifiedPhrasesMostFrequentFirst() {
+        List<int[]> corpus = CAPTIONS.stream().map(CaptionEditsTest::ids).toList();
+        List<String> heads = Arrays.stream(EDITS.heads(corpus)).mapToObj(VOCAB::token).toList();
+        assertThat(heads.subList(0, 2)).containsExactlyInAnyOrder("circle", "square");
+        assertThat(heads).contains("car", "cross").doesNotContain("dog", "a", "red", "top");
+    }
+
+    @Test
+    void replacingAHeadChangesExactlyOneObjectWord() {
+        int[] heads = EDITS.heads(CAPTIONS.stream().map(CaptionEditsTest::ids).toList());
+        java.util.Random rng = new java.util.Random(3);
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        int[] in = ids("a red circle above a blue square");
+        for (int i = 0; i < 200; i++) {
+            int[] out = EDITS.replaceHead(in, heads, rng);
+            assertThat(out).hasSameSizeAs(in);
+            int changed = 0;
+            for (int t = 0; t < in.length; t++) {
+                if (out[t] != in[t]) {
+                    changed++;
+                    assertThat(t).as("only a phrase's last word").isIn(2, 6);
+                    assertThat(heads).contains(out[t]);
+                }
+            }
+            assertThat(changed).isEqualTo(1);
+            seen.add(words(out));
+        }
+        assertThat(seen).contains("a red square above a blue square", "a red circle above a blue circle",
+                "a red cross above a blue square", "a red circle above a blue car");
+        assertThat(in).isEqualTo(ids("a red circle above a blue square")).as("input untouched");
+    }
+
+    @Test
+    void noReplacementWithoutAModifiedPhraseOrAnAlternative() {
+        int[] heads = EDITS.heads(CAPTIONS.stream().map(CaptionEditsTest::ids).toList());
+        java.util.Random rng = new java.util.Random(1);
+        assertThat(EDITS.replaceHead(ids("a dog and a dog"), heads, rng)).isNull();
+        assertThat(EDITS.replaceHead(ids("a red circle"), new int[] {VOCAB.id("circle")}, rng)).isNull();
+    }
+
+    @Test
     void mirrorSwapsLeftAndRightOnly() {
         int[] in = ids("a yellow cross at the top right");
         assertThat(words(EDITS.mirror(in))).isEqualTo("a yellow cross at the top left");
