@@ -40,7 +40,8 @@ import java.util.Set;
  * drives the rest through ./mmfuse). Each mode appends a Markdown section to {@code --md}.
  *
  * <pre>
- *   shapes-data OUT_DIR
+ *   shapes-data OUT_DIR [TRAIN_IMAGES SEED]   (the evaluation data; with the two numbers, a larger or
+ *                                             other training draw with the same held-out pairs)
  *   relations DATA_DIR RETRIEVAL_CHECKPOINT MD_FILE
  *   shapes  DATA_DIR CLASSIFIER_MINUTES MD_FILE NAME=GAN_CHECKPOINT...
  *   flickr  DATA_DIR RETRIEVAL_CHECKPOINT MD_FILE NAME=GAN_CHECKPOINT...
@@ -64,7 +65,9 @@ public final class GenerationEval {
         int threads = Runtime.getRuntime().availableProcessors();
         NativeThreads.configure(threads, 1);
         switch (args[0]) {
-            case "shapes-data" -> SyntheticShapes.writeTo(Path.of(args[1]), SyntheticShapes.generateWithScenes(SHAPES));
+            case "shapes-data" -> SyntheticShapes.writeTo(Path.of(args[1]), SyntheticShapes.generateWithScenes(
+                    args.length < 4 ? SHAPES : SHAPES.withSplitSizes(Integer.parseInt(args[2]), 300, 500)
+                            .withSeed(Long.parseLong(args[3]))));
             case "shapes" -> shapes(Path.of(args[1]), Double.parseDouble(args[2]), Path.of(args[3]),
                     gans(args, 4), threads);
             case "relations" -> relations(Path.of(args[1]), Path.of(args[2]), Path.of(args[3]), threads);
