@@ -114,7 +114,7 @@ final class AdversarialStep {
         }
     }
 
-    /** Which captions of the batch have an order negative, or null when the data has none or none here. */
+    /** Which captions of the batch have a hard negative, or null when the data has none or none here. */
     private boolean[] hardNegativesOf(CaptionBatches.Batch batch) {
         boolean[] all = data.hasHardNegative();
         if (all == null) {

@@ -9,13 +9,13 @@ import java.util.Random;
  * <p>The mismatched caption of row i is the caption of row i+1 (the batch rolled by one); when that
  * caption shows the same image, the next row of the batch with another image is taken, and when
  * the whole batch shows one image, a random caption of another image from the whole data set.
- * With an order-negative rate r, a row whose caption has an order negative uses it instead with
- * probability r: the same words, the objects swapped.
+ * With an order-negative rate r, a row whose caption has a hard negative uses it instead with
+ * probability r: the objects swapped (or, with object negatives, possibly one object replaced).
  */
 final class CaptionBatches {
     /**
      * Caption indices, their images, and for each row a caption of a different image, or (where
-     * {@code wrongIsHardNegative[i]}) the row's own caption, meaning its order negative.
+     * {@code wrongIsHardNegative[i]}) the row's own caption, meaning its hard negative.
      */
     record Batch(int[] captions, int[] images, int[] wrongCaptions, boolean[] wrongIsHardNegative) {
         int size() {

@@ -13,10 +13,10 @@ import org.bytedeco.pytorch.TensorVector;
  * caption's embedding and away from the other captions in the batch. Gradients flow through the
  * frozen image encoder into the generator only.
  *
- * <p>Where the training data carries word-order negatives, each one is a further column of its
- * image's softmax (as in the retrieval model's own training): in-batch captions almost never
- * differ from the true one by word order alone, so without them the generator is not pushed to
- * draw "a red circle above a blue square" rather than the other way round.
+ * <p>Where the training data carries hard negatives (word order swapped, or one object replaced),
+ * each one is a further column of its image's softmax (as in the retrieval model's own training):
+ * in-batch captions almost never differ from the true one by word order alone, so without them the
+ * generator is not pushed to draw "a red circle above a blue square" rather than the other way round.
  */
 final class MatchingLoss {
     private final MultimodalAutoencoder model;
@@ -55,7 +55,7 @@ final class MatchingLoss {
     }
 
     /**
-     * @param hardNegatives null, or [B, textDim]: row i embeds caption i with its objects swapped
+     * @param hardNegatives null, or [B, textDim]: row i embeds caption i's hard negative (objects swapped, or one replaced)
      * @param hasHardNegative which rows of {@code hardNegatives} are real (null with it)
      */
     Tensor compute(Tensor generated, Tensor text, int[] imageIds, Tensor hardNegatives, boolean[] hasHardNegative) {
