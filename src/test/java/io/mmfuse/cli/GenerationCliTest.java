@@ -40,10 +40,15 @@ class GenerationCliTest {
         Path out = dir.resolve("gan");
         CliTest.Result train = CliTest.run("train-gan", "--text-model", textModel.toString(), "--data", data.toString(),
                 "--out", out.toString(), "--steps", "3", "--width", "8", "--batch", "8", "--sample-every", "2",
-                "--checkpoint-every", "2", "--threads", "1", "--order-negatives", "0.5");
+                "--checkpoint-every", "2", "--threads", "1", "--order-negatives", "0.5", "--object-negatives",
+                "--conditioning", "per-block");
         assertThat(train.exit()).as(train.err()).isZero();
         assertThat(train.out()).contains("trained 3 steps");
-        assertThat(train.err() + train.out()).containsPattern("[1-9][0-9]* of [0-9]+ captions have an order negative");
+        assertThat(train.err() + train.out()).containsPattern(
+                "[1-9][0-9]* of [0-9]+ captions have a hard negative \\(objects swapped or one object replaced\\)");
+        io.mmfuse.gan.GanConfig trained = io.mmfuse.gan.GanCheckpoint.info(out.resolve("checkpoint")).config();
+        assertThat(trained.generatorConditioning()).isEqualTo(io.mmfuse.gan.GanConfig.GeneratorConditioning.PER_BLOCK);
+        assertThat(trained.objectNegatives()).isTrue();
         assertThat(out.resolve("grid-000002.png")).exists();
         assertThat(out.resolve("grid-000003.png")).exists();
 
@@ -74,6 +79,20 @@ class GenerationCliTest {
                 "--out", dir.resolve("gan-x").toString(), "--discriminator", "image-only");
         assertThat(r.exit()).isEqualTo(ExitCodes.BAD_INPUT);
         assertThat(CliTest.lastLine(r.err())).contains("--discriminator").contains("image-only");
+    }
+
+    @Test
+    void anUnknownConditioningOrObjectNegativesWithoutHardNegativesAreBadInput() {
+        CliTest.Result r = CliTest.run("train-gan", "--text-model", textModel.toString(), "--data", data.toString(),
+                "--out", dir.resolve("gan-y").toString(), "--conditioning", "attention");
+        assertThat(r.exit()).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(CliTest.lastLine(r.err())).contains("--conditioning").contains("attention");
+        CliTest.Result n = CliTest.run("train-gan", "--text-model", textModel.toString(), "--data", data.toString(),
+                "--out", dir.resolve("gan-z").toString(), "--object-negatives");
+        assertThat(n.exit()).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(CliTest.lastLine(n.err())).contains("objectNegatives");
+        assertThat(dir.resolve("gan-y")).doesNotExist();
+        assertThat(dir.resolve("gan-z")).doesNotExist();
     }
 
     @Test
