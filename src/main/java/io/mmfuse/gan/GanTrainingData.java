@@ -6,6 +6,7 @@ import io.mmfuse.search.FloatMatrix;
 import io.mmfuse.train.CaptionEdits;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 
 /**
  * What the GAN trains on: real images and the caption embeddings of a frozen retrieval model.
@@ -134,7 +135,7 @@ public record GanTrainingData(float[] images, int imageCount, float[] captionEmb
             tokens.add(textModel.tokenize(captions.get(c), "captions[" + c + "]"));
         }
         int[] heads = objectReplacements ? edits.heads(tokens) : new int[0];
-        java.util.Random rng = new java.util.Random(seed);
+        Random rng = new Random(seed);
         List<int[]> swapped = new ArrayList<>();
         List<Integer> rows = new ArrayList<>();
         for (int c = 0; c < captions.size(); c++) {

@@ -3,8 +3,11 @@ package io.mmfuse.train;
 import io.mmfuse.text.Vocabulary;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 
 /**
@@ -133,7 +136,7 @@ public final class CaptionEdits {
      * modifier between determiner and head ("a red circle", not "an image"), most frequent first.
      */
     public int[] heads(List<int[]> captions) {
-        java.util.Map<Integer, Integer> counts = new java.util.HashMap<>();
+        Map<Integer, Integer> counts = new HashMap<>();
         for (int[] tokens : captions) {
             for (int[] p : phrases(tokens)) {
                 if (p[1] - p[0] >= 3) {
@@ -142,9 +145,9 @@ public final class CaptionEdits {
             }
         }
         return counts.entrySet().stream()
-                .sorted(java.util.Map.Entry.<Integer, Integer>comparingByValue().reversed()
-                        .thenComparing(java.util.Map.Entry.comparingByKey()))
-                .mapToInt(java.util.Map.Entry::getKey).toArray();
+                .sorted(Map.Entry.<Integer, Integer>comparingByValue().reversed()
+                        .thenComparing(Map.Entry.comparingByKey()))
+                .mapToInt(Map.Entry::getKey).toArray();
     }
 
     /**
@@ -152,7 +155,7 @@ public final class CaptionEdits {
      * by another of {@code heads} (uniformly, so rare objects are asked about as often as common
      * ones), or null when the caption has no such phrase or no other head exists.
      */
-    public int[] replaceHead(int[] tokens, int[] heads, java.util.Random rng) {
+    public int[] replaceHead(int[] tokens, int[] heads, Random rng) {
         List<int[]> modified = new ArrayList<>();
         for (int[] p : phrases(tokens)) {
             if (p[1] - p[0] >= 3) {

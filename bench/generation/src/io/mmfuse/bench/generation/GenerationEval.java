@@ -103,38 +103,34 @@ public final class GenerationEval {
             List<String> swapped = new ArrayList<>();
             List<Integer> rows = new ArrayList<>();
             List<Boolean> vertical = new ArrayList<>();
-            // Binding: the same caption with the two colours exchanged ("a blue square above a red
-            // circle" for a red square above a blue circle); only where the colours differ.
-            List<String> bound = new ArrayList<>();
+            // Binding: the caption with the two colours exchanged ("a blue square above a red circle"
+            // for a red square above a blue circle); only where the colours differ, by index into canonical.
             List<String> unbound = new ArrayList<>();
-            List<Integer> boundRows = new ArrayList<>();
+            List<Integer> boundCaptions = new ArrayList<>();
             for (int i = 0; i < test.imageCount(); i++) {
                 SceneSpec s = scenes.get(test.imageIds().get(i));
                 if (s.objects().size() != 2) {
                     continue;
                 }
-                String a = article(s.objects().get(0).colourShape().phrase());
-                String b = article(s.objects().get(1).colourShape().phrase());
-                canonical.add(a + " " + s.relation().phrase() + " " + b);
-                swapped.add(b + " " + s.relation().phrase() + " " + a);
+                ColourShape p = s.objects().get(0).colourShape();
+                ColourShape q = s.objects().get(1).colourShape();
+                if (p.colour() != q.colour()) {
+                    unbound.add(caption(new ColourShape(q.colour(), p.shape()), s.relation(), new ColourShape(p.colour(), q.shape())));
+                    boundCaptions.add(canonical.size());
+                }
+                canonical.add(caption(p, s.relation(), q));
+                swapped.add(caption(q, s.relation(), p));
                 rows.add(i);
                 vertical.add(s.relation() == SceneSpec.Relation.ABOVE || s.relation() == SceneSpec.Relation.BELOW);
-                SceneSpec.ColourShape p = s.objects().get(0).colourShape();
-                SceneSpec.ColourShape q = s.objects().get(1).colourShape();
-                if (p.colour() != q.colour()) {
-                    bound.add(a + " " + s.relation().phrase() + " " + b);
-                    unbound.add(article(new SceneSpec.ColourShape(q.colour(), p.shape()).phrase()) + " " + s.relation().phrase()
-                            + " " + article(new SceneSpec.ColourShape(p.colour(), q.shape()).phrase()));
-                    boundRows.add(i);
-                }
             }
             FloatMatrix right = model.embedTexts(canonical);
             FloatMatrix wrong = model.embedTexts(swapped);
-            FloatMatrix boundE = model.embedTexts(bound);
             FloatMatrix unboundE = model.embedTexts(unbound);
             int boundOk = 0;
-            for (int j = 0; j < boundRows.size(); j++) {
-                if (dot(images.row(boundRows.get(j)), boundE.row(j)) > dot(images.row(boundRows.get(j)), unboundE.row(j))) {
+            for (int k = 0; k < boundCaptions.size(); k++) {
+                int j = boundCaptions.get(k);
+                float[] image = images.row(rows.get(j));
+                if (dot(image, right.row(j)) > dot(image, unboundE.row(k))) {
                     boundOk++;
                 }
             }
@@ -162,8 +158,8 @@ public final class GenerationEval {
                     + "shape (chance 25 %%): %.1f %%; the same with its colour replaced by each other colour (chance "
                     + "12.5 %%): %.1f %%. This is the signal the matching loss can pass on to the generator.%n%n",
                     retrieval, rows.size(), total[0], 100.0 * ok[0] / total[0], total[1], 100.0 * ok[1] / total[1],
-                    rows.size(), 100.0 * (ok[0] + ok[1]) / rows.size(), boundRows.size(),
-                    100.0 * boundOk / Math.max(1, boundRows.size()), 100 * shapeOk, 100 * colourOk);
+                    rows.size(), 100.0 * (ok[0] + ok[1]) / rows.size(), boundCaptions.size(),
+                    100.0 * boundOk / Math.max(1, boundCaptions.size()), 100 * shapeOk, 100 * colourOk);
             append(md, text);
         }
     }
@@ -214,7 +210,12 @@ public final class GenerationEval {
     private static String twoObjectCaption(SceneSpec s, int replaced, ColourShape replacement) {
         ColourShape a = replaced == 0 ? replacement : s.objects().get(0).colourShape();
         ColourShape b = replaced == 1 ? replacement : s.objects().get(1).colourShape();
-        return article(a.phrase()) + " " + s.relation().phrase() + " " + article(b.phrase());
+        return caption(a, s.relation(), b);
+    }
+
+    /** The canonical two-object wording: "a red circle above a blue square". */
+    private static String caption(ColourShape a, SceneSpec.Relation relation, ColourShape b) {
+        return article(a.phrase()) + " " + relation.phrase() + " " + article(b.phrase());
     }
 
     private static String article(String phrase) {
