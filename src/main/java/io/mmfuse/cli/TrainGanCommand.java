@@ -38,11 +38,20 @@ final class TrainGanCommand implements Callable<Integer> {
     @Option(names = "--conditioning", defaultValue = "input", description = "Where the caption enters the generator: input (with the noise, DCGAN) or per-block (also conditional BatchNorm in every upsampling block) (default: ${DEFAULT-VALUE}).")
     String conditioning;
 
+    @Option(names = "--upsampling", defaultValue = "transposed", description = "How the generator doubles its resolution: transposed (stride-2 transposed convolutions, DCGAN) or resize-conv (nearest-neighbour resize + 3x3 convolution: no checkerboard, about 2.25x the generator's multiply-adds) (default: ${DEFAULT-VALUE}).")
+    String upsampling;
+
     @Option(names = "--width", defaultValue = "64", description = "Generator and discriminator width; 32 trains about 3x faster (default: ${DEFAULT-VALUE}).")
     int width;
 
     @Option(names = "--matching-weight", defaultValue = "0", description = "Weight of the image-caption matching loss (DAMSM-like) through the frozen text model: generated images must match their own caption better than the batch's others, and than their word-order negative with --order-negatives (0 = off) (default: ${DEFAULT-VALUE}).")
     double matchingWeight;
+
+    @Option(names = "--matching-shift", defaultValue = "0", description = "With --matching-weight: shift each generated image by a random whole number of pixels, up to this many each way, before the matching loss scores it, so that the generator cannot please the frozen model with pixel-exact patterns (0 = off, at most 8) (default: ${DEFAULT-VALUE}).")
+    int matchingShift;
+
+    @Option(names = "--word-weight", defaultValue = "0", description = "Weight of an auxiliary word loss (AC-GAN with the caption's words as labels): a head on the discriminator predicts the caption's vocabulary words from the image, for real and generated images, and the generator is trained to make it predict its caption's words (0 = off) (default: ${DEFAULT-VALUE}).")
+    double wordWeight;
 
     @Option(names = "--order-negatives", defaultValue = "0", description = "Share of the discriminator's mismatched pairs that use the true caption with its two objects swapped (\"a blue square above a red circle\"), so that it checks relations; matching-aware discriminator only (default: ${DEFAULT-VALUE}).")
     double orderNegativeRate;
@@ -76,8 +85,8 @@ final class TrainGanCommand implements Callable<Integer> {
         Console.configureThreads(threads);
         int cores = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         GanConfig config = GanConfig.defaults().toBuilder().discriminator(mode(discriminator))
-                .generatorConditioning(conditioning(conditioning)).genWidth(width)
-                .discWidth(width).matchingWeight(matchingWeight).orderNegativeRate(orderNegativeRate)
+                .generatorConditioning(conditioning(conditioning)).generatorUpsampling(upsampling(upsampling)).genWidth(width)
+                .discWidth(width).matchingWeight(matchingWeight).matchingShift(matchingShift).wordWeight(wordWeight).orderNegativeRate(orderNegativeRate)
                 .objectNegatives(objectNegatives).batchSize(batch).seed(seed).threads(cores).build();
         GanTrainOptions.Builder options = GanTrainOptions.builder().maxSteps(steps)
                 .timeBudget(minutes == null ? null : Duration.ofMillis(Math.round(minutes * 60_000)))
@@ -101,6 +110,14 @@ final class TrainGanCommand implements Callable<Integer> {
             case "input" -> GanConfig.GeneratorConditioning.INPUT;
             case "per-block" -> GanConfig.GeneratorConditioning.PER_BLOCK;
             default -> throw new InvalidInputException("--conditioning", "must be input or per-block, got '" + name + "'");
+        };
+    }
+
+    static GanConfig.GeneratorUpsampling upsampling(String name) {
+        return switch (name.toLowerCase(Locale.ROOT).replace('_', '-')) {
+            case "transposed" -> GanConfig.GeneratorUpsampling.TRANSPOSED;
+            case "resize-conv" -> GanConfig.GeneratorUpsampling.RESIZE_CONV;
+            default -> throw new InvalidInputException("--upsampling", "must be transposed or resize-conv, got '" + name + "'");
         };
     }
 

@@ -1,10 +1,12 @@
 package io.mmfuse.gan;
 
+import static org.bytedeco.pytorch.global.torch.binary_cross_entropy_with_logits;
 import static org.bytedeco.pytorch.global.torch.relu;
 import static org.bytedeco.pytorch.global.torch.softplus;
 
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptional;
 
 /**
  * The adversarial terms. For a matching-aware D the "fake" side is split evenly between generated
@@ -43,6 +45,21 @@ final class AdversarialLoss {
         return loss == GanConfig.Loss.HINGE
                 ? relu(logits.add(one())).mean()
                 : softplus(logits, one(), threshold()).mean();
+    }
+
+    /**
+     * The word head's loss: binary cross-entropy of every vocabulary word, summed over the words
+     * and divided by the caption's number of words, so that its scale does not grow with the
+     * vocabulary (a 40-word shapes vocabulary and a 5,000-word Flickr one weigh alike), then
+     * averaged over the batch.
+     *
+     * @param logits [B, classes] word logits
+     * @param targets [B, classes] 0/1 labels, at least one 1 per row
+     */
+    static Tensor words(Tensor logits, Tensor targets) {
+        Tensor each = binary_cross_entropy_with_logits(logits, targets, new TensorOptional(), new TensorOptional(),
+                0 /* reduction none */);
+        return each.sum(1).div(targets.sum(1)).mean();
     }
 
     private static Scalar one() {

@@ -62,20 +62,28 @@ final class AdversarialStep {
             Tensor real;
             Tensor fakeLogits;
             Tensor wrong = null;
+            boolean withWords = config.wordWeight() > 0;
+            Discriminator.Judgement judged;
             if (conditional) {
                 Tensor wrongText = Tensors.floats(data.mismatchedEmbeddings(batch.wrongCaptions(),
                         batch.wrongIsHardNegative()), nets.device, b, textDim);
-                Tensor logits = nets.discriminator.forward(cat(new TensorVector(images, fake.detach(), images)),
-                        cat(new TensorVector(text, text, wrongText)));
-                real = logits.narrow(0, 0, b);
-                fakeLogits = logits.narrow(0, b, b);
-                wrong = logits.narrow(0, 2L * b, b);
+                judged = nets.discriminator.judge(cat(new TensorVector(images, fake.detach(), images)),
+                        cat(new TensorVector(text, text, wrongText)), withWords);
+                wrong = judged.logits().narrow(0, 2L * b, b);
             } else {
-                Tensor logits = nets.discriminator.forward(cat(new TensorVector(images, fake.detach())), null);
-                real = logits.narrow(0, 0, b);
-                fakeLogits = logits.narrow(0, b, b);
+                judged = nets.discriminator.judge(cat(new TensorVector(images, fake.detach())), null, withWords);
             }
+            real = judged.logits().narrow(0, 0, b);
+            fakeLogits = judged.logits().narrow(0, b, b);
             Tensor dLoss = AdversarialLoss.discriminator(config.loss(), real, fakeLogits, wrong);
+            Tensor wordTargets = null;
+            if (withWords) {
+                // AC-GAN: the head learns the words of real and of generated images alike.
+                wordTargets = Tensors.floats(data.words().targets(batch.captions()), nets.device, b, config.wordClasses());
+                Tensor both = judged.words().narrow(0, 0, 2L * b);
+                dLoss = dLoss.add(AdversarialLoss.words(both, cat(new TensorVector(wordTargets, wordTargets)))
+                        .mul(new Scalar(config.wordWeight())));
+            }
             double dLossValue = finite("discriminator loss", dLoss.item_float(), step);
             nets.optimizerD.zero_grad();
             dLoss.backward();
@@ -87,9 +95,13 @@ final class AdversarialStep {
             double matchValue = Double.NaN;
             double gLossValue;
             try {
-                Tensor judged = nets.discriminator.forward(fake, conditional ? text : null);
+                Discriminator.Judgement verdict = nets.discriminator.judge(fake, conditional ? text : null, withWords);
                 Tensor kl = generated.conditioning().kl();
-                Tensor gLoss = AdversarialLoss.generator(config.loss(), judged).add(kl.mul(new Scalar(config.klWeight())));
+                Tensor gLoss = AdversarialLoss.generator(config.loss(), verdict.logits())
+                        .add(kl.mul(new Scalar(config.klWeight())));
+                if (withWords) {
+                    gLoss = gLoss.add(AdversarialLoss.words(verdict.words(), wordTargets).mul(new Scalar(config.wordWeight())));
+                }
                 if (matching != null) {
                     boolean[] hasOrder = hardNegativesOf(batch);
                     Tensor m = hasOrder == null ? matching.compute(fake, text, batch.images())

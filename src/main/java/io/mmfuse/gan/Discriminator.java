@@ -3,6 +3,7 @@ package io.mmfuse.gan;
 import static org.bytedeco.pytorch.global.torch.cat;
 import static org.bytedeco.pytorch.global.torch.leaky_relu;
 
+import io.mmfuse.InvalidInputException;
 import io.mmfuse.model.Tensors;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Scalar;
@@ -21,6 +22,10 @@ import org.bytedeco.pytorch.global.torch.MemoryFormat;
  * from one with its own. UNCONDITIONAL (the founding sketch's D) has the same layers without the
  * text branch and ignores the caption.
  *
+ * <p>With a word loss (GanConfig.wordWeight &gt; 0) a spectrally normalised linear head on the
+ * spatially summed 4x4 image features (before the caption joins them) predicts which vocabulary
+ * words the caption holds: the auxiliary classifier of AC-GAN, with words for classes.
+ *
  * <p>Activations run channels-last, which LibTorch's CPU (oneDNN) convolutions run faster for
  * these shapes (D forward over 3 x 64 images at width 64: about 0.5 s against 0.8 s on the 2-core
  * dev VM).
@@ -33,6 +38,8 @@ final class Discriminator extends Module {
     private final SpectralNormLinear textProjection;
     private final SpectralNormConv2d joint;
     private final SpectralNormConv2d logit;
+    /** Word head; null without a word loss. */
+    private final SpectralNormLinear words;
     private final Scalar slope;
 
     Discriminator(GanConfig config) {
@@ -53,6 +60,11 @@ final class Discriminator extends Module {
             joint = Tensors.keep(register_module("joint", new SpectralNormConv2d(top, top, 1, 1, 0, sn)));
         }
         logit = Tensors.keep(register_module("logit", new SpectralNormConv2d(top, 1, 4, 1, 0, sn)));
+        if (config.wordWeight() > 0 && config.wordClasses() == 0) {
+            throw new InvalidInputException("wordClasses", "must be set (the text model's vocabulary size) to build the word head");
+        }
+        words = config.wordClasses() > 0
+                ? Tensors.keep(register_module("words", new SpectralNormLinear(top, config.wordClasses(), sn))) : null;
         slope = Tensors.keep(new Scalar(0.2));
     }
 
@@ -62,9 +74,28 @@ final class Discriminator extends Module {
      * @return [B] logits (higher = real and matching)
      */
     Tensor forward(Tensor images, Tensor text) {
+        return judge(images, text, false).logits();
+    }
+
+    /** The logits with, when asked for and configured, the word head's logits. */
+    record Judgement(Tensor logits, Tensor words) {
+    }
+
+    /**
+     * @param withWords also run the word head ({@link #hasWordHead()} must be true)
+     * @return [B] logits and [B, wordClasses] word logits (null unless withWords)
+     */
+    Judgement judge(Tensor images, Tensor text, boolean withWords) {
         Tensor x = images.contiguous(MemoryFormat.ChannelsLast);
         for (SpectralNormConv2d conv : convs) {
             x = leaky_relu(conv.forward(x), slope);
+        }
+        Tensor wordLogits = null;
+        if (withWords) {
+            if (words == null) {
+                throw new IllegalStateException("this discriminator has no word head");
+            }
+            wordLogits = words.forward(x.sum(new long[] {2, 3}));
         }
         if (textProjection != null) {
             Tensor t = leaky_relu(textProjection.forward(ConditioningAugmentation.unitScale(text)), slope);
@@ -72,7 +103,11 @@ final class Discriminator extends Module {
             x = cat(new TensorVector(x, grid), 1);
         }
         x = leaky_relu(joint.forward(x), slope);
-        return logit.forward(x).flatten();
+        return new Judgement(logit.forward(x).flatten(), wordLogits);
+    }
+
+    boolean hasWordHead() {
+        return words != null;
     }
 
     /** Whether the caption reaches the logit. */

@@ -17,6 +17,9 @@ import io.mmfuse.InvalidInputException;
  * @param generatorConditioning where the caption enters the generator: at its input only, or also
  *     in every block through conditional BatchNorm; null (checkpoints written before this field
  *     existed) means INPUT
+ * @param generatorUpsampling how the generator doubles its resolution: transposed convolutions
+ *     (DCGAN) or nearest-neighbour resizing followed by a 3x3 convolution; null (checkpoints
+ *     written before this field existed) means TRANSPOSED
  * @param spectralNorm spectral normalisation of every discriminator conv and linear layer
  * @param loss adversarial loss
  * @param klWeight weight of the conditioning-augmentation KL term in the generator loss
@@ -33,6 +36,15 @@ import io.mmfuse.InvalidInputException;
  *     blue square" for "a red circle above a blue square"), so that the discriminator and the
  *     matching loss must also check what each object is; false (and in checkpoints written before
  *     this field existed) = word-order swaps only
+ * @param matchingShift with matchingWeight &gt; 0: the matching loss scores each generated image
+ *     shifted by a random whole number of pixels up to this many each way (0 = unshifted, also in
+ *     checkpoints written before this field existed); see {@link RandomTranslation}
+ * @param wordWeight weight of the auxiliary word loss (AC-GAN, with the caption's words as its
+ *     labels): a head on the discriminator's pooled image features predicts which vocabulary words
+ *     the caption holds, trained on real and generated images, and the generator is trained to make
+ *     it predict its caption's words (0 = off, also in checkpoints written before this field existed)
+ * @param wordClasses size of that head: the text model's vocabulary size, which the training job
+ *     fills in (0 = not yet known; always 0 when wordWeight is 0)
  * @param lrG generator Adam learning rate (conditioning augmentation included)
  * @param lrD discriminator Adam learning rate
  * @param beta1 Adam beta1 for both optimizers
@@ -52,12 +64,16 @@ public record GanConfig(
         int imageSize,
         DiscriminatorMode discriminator,
         GeneratorConditioning generatorConditioning,
+        GeneratorUpsampling generatorUpsampling,
         boolean spectralNorm,
         Loss loss,
         double klWeight,
         double matchingWeight,
         double orderNegativeRate,
         boolean objectNegatives,
+        int matchingShift,
+        double wordWeight,
+        int wordClasses,
         double lrG,
         double lrD,
         double beta1,
@@ -69,6 +85,8 @@ public record GanConfig(
 
     /** The only generated image side: four stride-2 upsamplings from a 4x4 seed. */
     public static final int SUPPORTED_IMAGE_SIZE = 64;
+    /** An eighth of the image side: larger shifts would move objects across the position words' regions. */
+    public static final int MAX_MATCHING_SHIFT = 8;
 
     /** What the discriminator judges. */
     public enum DiscriminatorMode {
@@ -88,6 +106,19 @@ public record GanConfig(
          * and 32x32, where shapes are drawn, instead of only through the 4x4 seed.
          */
         PER_BLOCK
+    }
+
+    /** How each generator block doubles the resolution. */
+    public enum GeneratorUpsampling {
+        /** ConvTranspose2d(4, stride 2, pad 1), as in DCGAN. */
+        TRANSPOSED,
+        /**
+         * Nearest-neighbour 2x resize, then Conv2d(3, pad 1): every output pixel sees the same
+         * number of kernel taps, so the uneven overlap of a stride-2 transposed convolution cannot
+         * print its checkerboard into flat regions (Odena et al., 2016). About 2.25x the
+         * multiply-adds of the transposed block.
+         */
+        RESIZE_CONV
     }
 
     /** Adversarial loss. */
@@ -118,6 +149,9 @@ public record GanConfig(
         if (generatorConditioning == null) {
             generatorConditioning = GeneratorConditioning.INPUT;
         }
+        if (generatorUpsampling == null) {
+            generatorUpsampling = GeneratorUpsampling.TRANSPOSED;
+        }
         if (batchSize < 2) {
             throw new InvalidInputException("batchSize", "must be >= 2 (mismatched captions come from the batch), got " + batchSize);
         }
@@ -132,6 +166,17 @@ public record GanConfig(
         if (objectNegatives && orderNegativeRate == 0) {
             throw new InvalidInputException("objectNegatives", "needs orderNegativeRate > 0 (the share of mismatched "
                     + "pairs that use a caption's hard negative)");
+        }
+        if (matchingShift < 0 || matchingShift > MAX_MATCHING_SHIFT) {
+            throw new InvalidInputException("matchingShift", "must be in [0, " + MAX_MATCHING_SHIFT + "] pixels, got " + matchingShift);
+        }
+        if (matchingShift > 0 && matchingWeight == 0) {
+            throw new InvalidInputException("matchingShift", "needs the matching loss (matchingWeight > 0)");
+        }
+        nonNegative("wordWeight", wordWeight);
+        if (wordClasses < 0 || (wordClasses > 0 && wordWeight == 0)) {
+            throw new InvalidInputException("wordClasses", "must be 0 without a word loss and >= 0 with one, got "
+                    + wordClasses + " with wordWeight " + wordWeight);
         }
         rate("lrG", lrG);
         rate("lrD", lrD);
@@ -149,8 +194,8 @@ public record GanConfig(
     /** GAN-INT-CLS with hinge loss and spectral norm, DCGAN widths 64/64, batch 64, EMA 0.999, all cores. */
     public static GanConfig defaults() {
         return new GanConfig(100, 256, 128, 64, 64, SUPPORTED_IMAGE_SIZE, DiscriminatorMode.MATCHING_AWARE,
-                GeneratorConditioning.INPUT, true,
-                Loss.HINGE, 1.0, 0.0, 0.0, false, 2e-4, 2e-4, 0.5, 0.999, 0.999, 64, 42L,
+                GeneratorConditioning.INPUT, GeneratorUpsampling.TRANSPOSED, true,
+                Loss.HINGE, 1.0, 0.0, 0.0, false, 0, 0.0, 0, 2e-4, 2e-4, 0.5, 0.999, 0.999, 64, 42L,
                 Math.max(1, Runtime.getRuntime().availableProcessors()));
     }
 
@@ -158,7 +203,9 @@ public record GanConfig(
     public boolean sameArchitecture(GanConfig o) {
         return noiseDim == o.noiseDim && textDim == o.textDim && condDim == o.condDim && genWidth == o.genWidth
                 && discWidth == o.discWidth && imageSize == o.imageSize && discriminator == o.discriminator
-                && generatorConditioning == o.generatorConditioning && spectralNorm == o.spectralNorm;
+                && generatorConditioning == o.generatorConditioning
+                && generatorUpsampling == o.generatorUpsampling && spectralNorm == o.spectralNorm
+                && wordClasses == o.wordClasses;
     }
 
     /** Floats in one generated CHW image. */
@@ -201,12 +248,16 @@ public record GanConfig(
         private int imageSize;
         private DiscriminatorMode discriminator;
         private GeneratorConditioning generatorConditioning;
+        private GeneratorUpsampling generatorUpsampling;
         private boolean spectralNorm;
         private Loss loss;
         private double klWeight;
         private double matchingWeight;
         private double orderNegativeRate;
         private boolean objectNegatives;
+        private int matchingShift;
+        private double wordWeight;
+        private int wordClasses;
         private double lrG;
         private double lrD;
         private double beta1;
@@ -225,12 +276,16 @@ public record GanConfig(
             imageSize = c.imageSize;
             discriminator = c.discriminator;
             generatorConditioning = c.generatorConditioning;
+            generatorUpsampling = c.generatorUpsampling;
             spectralNorm = c.spectralNorm;
             loss = c.loss;
             klWeight = c.klWeight;
             matchingWeight = c.matchingWeight;
             orderNegativeRate = c.orderNegativeRate;
             objectNegatives = c.objectNegatives;
+            matchingShift = c.matchingShift;
+            wordWeight = c.wordWeight;
+            wordClasses = c.wordClasses;
             lrG = c.lrG;
             lrD = c.lrD;
             beta1 = c.beta1;
@@ -249,12 +304,16 @@ public record GanConfig(
         public Builder imageSize(int v) { imageSize = v; return this; }
         public Builder discriminator(DiscriminatorMode v) { discriminator = v; return this; }
         public Builder generatorConditioning(GeneratorConditioning v) { generatorConditioning = v; return this; }
+        public Builder generatorUpsampling(GeneratorUpsampling v) { generatorUpsampling = v; return this; }
         public Builder spectralNorm(boolean v) { spectralNorm = v; return this; }
         public Builder loss(Loss v) { loss = v; return this; }
         public Builder klWeight(double v) { klWeight = v; return this; }
         public Builder matchingWeight(double v) { matchingWeight = v; return this; }
         public Builder orderNegativeRate(double v) { orderNegativeRate = v; return this; }
         public Builder objectNegatives(boolean v) { objectNegatives = v; return this; }
+        public Builder matchingShift(int v) { matchingShift = v; return this; }
+        public Builder wordWeight(double v) { wordWeight = v; return this; }
+        public Builder wordClasses(int v) { wordClasses = v; return this; }
         public Builder lrG(double v) { lrG = v; return this; }
         public Builder lrD(double v) { lrD = v; return this; }
         public Builder beta1(double v) { beta1 = v; return this; }
@@ -266,7 +325,8 @@ public record GanConfig(
 
         public GanConfig build() {
             return new GanConfig(noiseDim, textDim, condDim, genWidth, discWidth, imageSize, discriminator, generatorConditioning,
-                    spectralNorm, loss, klWeight, matchingWeight, orderNegativeRate, objectNegatives, lrG, lrD, beta1, beta2, emaDecay, batchSize, seed, threads);
+                    generatorUpsampling, spectralNorm, loss, klWeight, matchingWeight, orderNegativeRate, objectNegatives, matchingShift, wordWeight, wordClasses, lrG, lrD, beta1, beta2, emaDecay,
+                    batchSize, seed, threads);
         }
     }
 }

@@ -184,6 +184,12 @@ public final class GanTrainer {
             throw new InvalidInputException("data.captionImage",
                     "all captions show one image; a matching-aware discriminator needs captions of at least two");
         }
+        if (config.wordWeight() > 0 && (data.words() == null || data.words().classes() != config.wordClasses())) {
+            throw new InvalidInputException("data.words", data.words() == null
+                    ? "are required when wordWeight > 0 (GanTrainingData.withWords)"
+                    : "come from a vocabulary of " + data.words().classes() + " words, the config's wordClasses is "
+                            + config.wordClasses());
+        }
         if (config.matchingWeight() > 0 && matchingModel == null) {
             throw new InvalidInputException("matchingModel", "is required when matchingWeight > 0");
         }

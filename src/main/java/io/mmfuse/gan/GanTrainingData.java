@@ -21,9 +21,11 @@ import java.util.Random;
  *     one object replaced ({@link CaptionEdits#replaceHead}), L2-normalised where
  *     {@code hasHardNegative[c]}, ignored elsewhere
  * @param hasHardNegative null exactly when {@code hardNegatives} is; which captions have one
+ * @param words null, or the vocabulary words of each caption (labels of the discriminator's word
+ *     head, GanConfig.wordWeight)
  */
 public record GanTrainingData(float[] images, int imageCount, float[] captionEmbeddings, int[] captionImage,
-                              float[] hardNegatives, boolean[] hasHardNegative) {
+                              float[] hardNegatives, boolean[] hasHardNegative, CaptionWords words) {
     static final int SIDE = GanConfig.SUPPORTED_IMAGE_SIZE;
     static final int IMAGE_FLOATS = 3 * SIDE * SIDE;
     private static final double NORM_TOLERANCE = 1e-3;
@@ -31,7 +33,13 @@ public record GanTrainingData(float[] images, int imageCount, float[] captionEmb
 
     /** Training data without hard negatives. */
     public GanTrainingData(float[] images, int imageCount, float[] captionEmbeddings, int[] captionImage) {
-        this(images, imageCount, captionEmbeddings, captionImage, null, null);
+        this(images, imageCount, captionEmbeddings, captionImage, null, null, null);
+    }
+
+    /** Training data with hard negatives and without word labels. */
+    public GanTrainingData(float[] images, int imageCount, float[] captionEmbeddings, int[] captionImage,
+                           float[] hardNegatives, boolean[] hasHardNegative) {
+        this(images, imageCount, captionEmbeddings, captionImage, hardNegatives, hasHardNegative, null);
     }
 
     public GanTrainingData {
@@ -53,6 +61,10 @@ public record GanTrainingData(float[] images, int imageCount, float[] captionEmb
         }
         if (captionImage == null || captionImage.length == 0) {
             throw new InvalidInputException("captionImage", "at least one caption is required");
+        }
+        if (words != null && words.captionCount() != captionImage.length) {
+            throw new InvalidInputException("words", "has " + words.captionCount() + " captions, the data "
+                    + captionImage.length);
         }
         if (imageCount <= 0) {
             throw new InvalidInputException("imageCount", "must be > 0, got " + imageCount);
@@ -158,7 +170,20 @@ public record GanTrainingData(float[] images, int imageCount, float[] captionEmb
                 has[c] = true;
             }
         }
-        return new GanTrainingData(images, imageCount, captionEmbeddings, captionImage, out, has);
+        return new GanTrainingData(images, imageCount, captionEmbeddings, captionImage, out, has, words);
+    }
+
+    /**
+     * This data with each caption's vocabulary words (the same caption list, in the same order, that
+     * {@link #embed} was given), tokenised by the text model: the labels of the word head.
+     */
+    public GanTrainingData withWords(MmfuseModel textModel, List<String> captions) {
+        if (captions.size() != captionImage.length) {
+            throw new InvalidInputException("captions", "has " + captions.size() + " entries for "
+                    + captionImage.length + " captions");
+        }
+        return new GanTrainingData(images, imageCount, captionEmbeddings, captionImage, hardNegatives, hasHardNegative,
+                CaptionWords.of(textModel, captions));
     }
 
     /** Number of captions with a hard negative. */

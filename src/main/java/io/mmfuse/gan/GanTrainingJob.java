@@ -76,13 +76,17 @@ public final class GanTrainingJob {
                         + (config.objectNegatives() ? "objects swapped or one object replaced" : "two noun phrases to swap")
                         + ")");
             }
+            if (config.wordWeight() > 0) {
+                data = data.withWords(model, split.captions());
+            }
             log.accept(String.format(Locale.ROOT, "decoded %d images and embedded %d captions in %.1f s (%d skipped)",
                     split.imageCount(), split.captionCount(), (System.nanoTime() - t0) / 1e9, split.skipped().size()));
             List<String> preview = previewCaptions == null || previewCaptions.isEmpty()
                     ? defaultPreview(dataset) : List.copyOf(previewCaptions);
             GanTrainOptions effective = options.textModelDir(textModel).device(device)
                     .preview(preview, model.embedTexts(preview).data()).build();
-            GanConfig effectiveConfig = config.toBuilder().textDim(model.dimension()).build();
+            GanConfig effectiveConfig = config.toBuilder().textDim(model.dimension())
+                    .wordClasses(config.wordWeight() > 0 ? model.vocabulary().size() : 0).build();
             GanTrainer trainer = new GanTrainer(effectiveConfig, effective, progress);
             GanTrainResult result;
             if (effectiveConfig.matchingWeight() > 0) {

@@ -3,11 +3,14 @@ package io.mmfuse.gan;
 import static org.bytedeco.pytorch.global.torch.cat;
 import static org.bytedeco.pytorch.global.torch.relu;
 import static org.bytedeco.pytorch.global.torch.tanh;
+import static org.bytedeco.pytorch.global.torch.upsample_nearest2d;
 
 import io.mmfuse.model.Tensors;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.pytorch.BatchNorm2dImpl;
 import org.bytedeco.pytorch.BatchNormOptions;
+import org.bytedeco.pytorch.Conv2dImpl;
+import org.bytedeco.pytorch.Conv2dOptions;
 import org.bytedeco.pytorch.ConvTranspose2dImpl;
 import org.bytedeco.pytorch.ConvTranspose2dOptions;
 import org.bytedeco.pytorch.GeneratorOptional;
@@ -25,6 +28,9 @@ import org.bytedeco.pytorch.TensorVector;
  * ConvTranspose2d(4, stride 2, pad 1) upsamplings to 8, 16, 32 (BatchNorm + ReLU, 4w, 2w, w
  * channels) and 64 (3 channels, tanh). The output range [-1, 1] is mmfuse's normalised image space.
  *
+ * <p>With {@link GanConfig.GeneratorUpsampling#RESIZE_CONV} each transposed convolution becomes a
+ * nearest-neighbour 2x resize followed by Conv2d(3, pad 1) with the same channels.
+ *
  * <p>With {@link GanConfig.GeneratorConditioning#PER_BLOCK} the four BatchNorms lose their own
  * affine and take scale (1 + gamma) and shift beta from a linear map of the caption code c, one per
  * block (conditional BatchNorm).
@@ -41,7 +47,10 @@ final class Generator extends Module {
     private final ConditioningAugmentation ca;
     private final LinearImpl project;
     private final BatchNorm2dImpl[] norms = new BatchNorm2dImpl[4];
+    /** TRANSPOSED: the upsampling convolutions; null entries with RESIZE_CONV. */
     private final ConvTranspose2dImpl[] ups = new ConvTranspose2dImpl[4];
+    /** RESIZE_CONV: the 3x3 convolutions after each resize; null entries with TRANSPOSED. */
+    private final Conv2dImpl[] resizeConvs = new Conv2dImpl[4];
     /** PER_BLOCK only: c -> [gamma, beta] for norms[i]; null entries otherwise. */
     private final LinearImpl[] films = new LinearImpl[4];
 
@@ -61,11 +70,18 @@ final class Generator extends Module {
             boolean last = i == 3;
             long in = (long) WIDTHS[i] * w;
             long out = last ? 3 : (long) WIDTHS[i + 1] * w;
-            ConvTranspose2dOptions o = new ConvTranspose2dOptions(in, out, new LongPointer(4L, 4L));
-            o.stride().put(new LongPointer(2L, 2L));
-            o.padding().put(new LongPointer(1L, 1L));
-            o.bias().put(last);
-            ups[i] = Tensors.keep(register_module("up" + i, new ConvTranspose2dImpl(o)));
+            if (config.generatorUpsampling() == GanConfig.GeneratorUpsampling.RESIZE_CONV) {
+                Conv2dOptions o = new Conv2dOptions(in, out, new LongPointer(3L, 3L));
+                o.padding().put(new LongPointer(1L, 1L));
+                o.bias().put(last);
+                resizeConvs[i] = Tensors.keep(register_module("up" + i, new Conv2dImpl(o)));
+            } else {
+                ConvTranspose2dOptions o = new ConvTranspose2dOptions(in, out, new LongPointer(4L, 4L));
+                o.stride().put(new LongPointer(2L, 2L));
+                o.padding().put(new LongPointer(1L, 1L));
+                o.bias().put(last);
+                ups[i] = Tensors.keep(register_module("up" + i, new ConvTranspose2dImpl(o)));
+            }
             if (!last) {
                 norms[i + 1] = norm(i + 1, out);
             }
@@ -85,9 +101,16 @@ final class Generator extends Module {
         Tensor x = project.forward(cat(parts, 1)).view(-1, (long) WIDTHS[0] * config.genWidth(), 4, 4);
         x = relu(normalise(0, x, cond.c()));
         for (int i = 0; i < 3; i++) {
-            x = relu(normalise(i + 1, ups[i].forward(x), cond.c()));
+            x = relu(normalise(i + 1, upsample(i, x), cond.c()));
         }
-        return new Output(tanh(ups[3].forward(x)), cond);
+        return new Output(tanh(upsample(3, x)), cond);
+    }
+
+    private Tensor upsample(int i, Tensor x) {
+        if (ups[i] != null) {
+            return ups[i].forward(x);
+        }
+        return resizeConvs[i].forward(upsample_nearest2d(x, 2 * x.size(2), 2 * x.size(3)));
     }
 
     private BatchNorm2dImpl norm(int i, long channels) {
@@ -121,10 +144,11 @@ final class Generator extends Module {
              NoGradGuard g = new NoGradGuard()) {
             GeneratorOptional global = new GeneratorOptional();
             project.weight().normal_(0, 0.02, global);
-            for (ConvTranspose2dImpl up : ups) {
-                up.weight().normal_(0, 0.02, global);
+            for (int i = 0; i < 4; i++) {
+                Tensor weight = ups[i] != null ? ups[i].weight() : resizeConvs[i].weight();
+                weight.normal_(0, 0.02, global);
             }
-            ups[3].bias().zero_();
+            (ups[3] != null ? ups[3].bias() : resizeConvs[3].bias()).zero_();
             for (int i = 0; i < 4; i++) {
                 if (films[i] == null) {
                     norms[i].weight().normal_(1, 0.02, global);

@@ -21,6 +21,7 @@ import org.bytedeco.pytorch.TensorVector;
 final class MatchingLoss {
     private final MultimodalAutoencoder model;
     private final ContrastiveObjective objective = new ContrastiveObjective();
+    private final int shift;
 
     /**
      * Freezes {@code model}: eval mode and requires_grad off on every parameter (the caller's model
@@ -36,6 +37,7 @@ final class MatchingLoss {
                     + " dimensions, the caption embeddings have textDim " + config.textDim());
         }
         this.model = model;
+        this.shift = config.matchingShift();
         model.eval();
         try (PointerScope scope = new PointerScope()) {
             TensorVector params = model.parameters();
@@ -59,7 +61,7 @@ final class MatchingLoss {
      * @param hasHardNegative which rows of {@code hardNegatives} are real (null with it)
      */
     Tensor compute(Tensor generated, Tensor text, int[] imageIds, Tensor hardNegatives, boolean[] hasHardNegative) {
-        Tensor images = model.embedImages(generated);
+        Tensor images = model.embedImages(RandomTranslation.apply(generated, shift));
         return objective.loss(images, text, model.logitScale().detach(), imageIds, hardNegatives, hasHardNegative);
     }
 }

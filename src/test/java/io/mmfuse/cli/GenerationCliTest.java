@@ -41,7 +41,7 @@ class GenerationCliTest {
         CliTest.Result train = CliTest.run("train-gan", "--text-model", textModel.toString(), "--data", data.toString(),
                 "--out", out.toString(), "--steps", "3", "--width", "8", "--batch", "8", "--sample-every", "2",
                 "--checkpoint-every", "2", "--threads", "1", "--order-negatives", "0.5", "--object-negatives",
-                "--conditioning", "per-block");
+                "--conditioning", "per-block", "--upsampling", "resize-conv", "--word-weight", "0.5");
         assertThat(train.exit()).as(train.err()).isZero();
         assertThat(train.out()).contains("trained 3 steps");
         assertThat(train.err() + train.out()).containsPattern(
@@ -49,6 +49,9 @@ class GenerationCliTest {
         io.mmfuse.gan.GanConfig trained = io.mmfuse.gan.GanCheckpoint.info(out.resolve("checkpoint")).config();
         assertThat(trained.generatorConditioning()).isEqualTo(io.mmfuse.gan.GanConfig.GeneratorConditioning.PER_BLOCK);
         assertThat(trained.objectNegatives()).isTrue();
+        assertThat(trained.generatorUpsampling()).isEqualTo(io.mmfuse.gan.GanConfig.GeneratorUpsampling.RESIZE_CONV);
+        assertThat(trained.wordWeight()).isEqualTo(0.5);
+        assertThat(trained.wordClasses()).as("the text model's vocabulary size").isGreaterThan(2);
         assertThat(out.resolve("grid-000002.png")).exists();
         assertThat(out.resolve("grid-000003.png")).exists();
 
@@ -82,7 +85,7 @@ class GenerationCliTest {
     }
 
     @Test
-    void anUnknownConditioningOrObjectNegativesWithoutHardNegativesAreBadInput() {
+    void unknownArchitecturesAndOptionsWithoutWhatTheyNeedAreBadInput() {
         CliTest.Result r = CliTest.run("train-gan", "--text-model", textModel.toString(), "--data", data.toString(),
                 "--out", dir.resolve("gan-y").toString(), "--conditioning", "attention");
         assertThat(r.exit()).isEqualTo(ExitCodes.BAD_INPUT);
@@ -91,8 +94,18 @@ class GenerationCliTest {
                 "--out", dir.resolve("gan-z").toString(), "--object-negatives");
         assertThat(n.exit()).isEqualTo(ExitCodes.BAD_INPUT);
         assertThat(CliTest.lastLine(n.err())).contains("objectNegatives");
+        CliTest.Result u = CliTest.run("train-gan", "--text-model", textModel.toString(), "--data", data.toString(),
+                "--out", dir.resolve("gan-u").toString(), "--upsampling", "pixel-shuffle");
+        assertThat(u.exit()).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(CliTest.lastLine(u.err())).contains("--upsampling").contains("pixel-shuffle");
+        CliTest.Result m = CliTest.run("train-gan", "--text-model", textModel.toString(), "--data", data.toString(),
+                "--out", dir.resolve("gan-m").toString(), "--matching-shift", "2");
+        assertThat(m.exit()).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(CliTest.lastLine(m.err())).contains("matchingShift").contains("matching loss");
         assertThat(dir.resolve("gan-y")).doesNotExist();
         assertThat(dir.resolve("gan-z")).doesNotExist();
+        assertThat(dir.resolve("gan-u")).doesNotExist();
+        assertThat(dir.resolve("gan-m")).doesNotExist();
     }
 
     @Test

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /** Saving and restoring the full training state, without a text model in the loop. */
@@ -26,6 +27,8 @@ class GanCheckpointTest {
     @TempDir
     Path tmp;
 
+    private static final int WORD_CLASSES = 10;
+
     static Path textModel;
     static GanTrainingData data;
 
@@ -33,8 +36,13 @@ class GanCheckpointTest {
     static void setUp() {
         textModel = GanFixtures.textModel(shared.resolve("text-model"));
         int images = 6;
+        int[][] words = new int[12][];
+        for (int c = 0; c < words.length; c++) {
+            words[c] = new int[] {2 + c % 5, 7 + c % 3};
+        }
         data = new GanTrainingData(new float[images * GanTrainingData.IMAGE_FLOATS], images,
-                GanFixtures.unitRows(12, GanFixtures.TEXT_DIM, 4), new int[] {0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5});
+                GanFixtures.unitRows(12, GanFixtures.TEXT_DIM, 4), new int[] {0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5},
+                null, null, new CaptionWords(words, WORD_CLASSES));
     }
 
     private static void steps(GanNetworks nets, long from, int n, long seed) {
@@ -66,9 +74,11 @@ class GanCheckpointTest {
     }
 
     @ParameterizedTest
-    @EnumSource(GanConfig.GeneratorConditioning.class)
-    void aRestoredStateTrainsOnExactlyLikeTheOriginal(GanConfig.GeneratorConditioning conditioning) {
-        GanConfig c = GanFixtures.tiny().generatorConditioning(conditioning).build();
+    @CsvSource({"INPUT, TRANSPOSED, 0", "PER_BLOCK, TRANSPOSED, 0", "INPUT, RESIZE_CONV, 0", "INPUT, TRANSPOSED, 1"})
+    void aRestoredStateTrainsOnExactlyLikeTheOriginal(GanConfig.GeneratorConditioning conditioning,
+            GanConfig.GeneratorUpsampling upsampling, double wordWeight) {
+        GanConfig c = GanFixtures.tiny().generatorConditioning(conditioning).generatorUpsampling(upsampling)
+                .wordWeight(wordWeight).wordClasses(wordWeight > 0 ? WORD_CLASSES : 0).build();
         Path dir = tmp.resolve("ckpt");
         try (GanNetworks original = GanNetworks.create(c, GanFixtures.CPU)) {
             steps(original, 0, 3, 11);

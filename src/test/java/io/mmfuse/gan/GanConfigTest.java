@@ -36,6 +36,13 @@ class GanConfigTest {
         assertRejected(() -> GanConfig.builder().imageSize(128).build(), "imageSize");
         assertRejected(() -> GanConfig.builder().batchSize(1).build(), "batchSize");
         assertRejected(() -> GanConfig.builder().emaDecay(1).build(), "emaDecay");
+        assertRejected(() -> GanConfig.builder().matchingWeight(1).matchingShift(-1).build(), "matchingShift");
+        assertRejected(() -> GanConfig.builder().matchingWeight(1).matchingShift(GanConfig.MAX_MATCHING_SHIFT + 1).build(),
+                "matchingShift");
+        assertRejected(() -> GanConfig.builder().matchingShift(2).build(), "matchingShift");
+        assertRejected(() -> GanConfig.builder().wordWeight(-1).build(), "wordWeight");
+        assertRejected(() -> GanConfig.builder().wordClasses(5).build(), "wordClasses");
+        assertRejected(() -> GanConfig.builder().wordWeight(1).wordClasses(-1).build(), "wordClasses");
         assertRejected(() -> GanConfig.builder().lrD(0).build(), "lrD");
         assertRejected(() -> GanConfig.builder().klWeight(Double.NaN).build(), "klWeight");
         assertRejected(() -> GanConfig.builder().beta2(1.0).build(), "beta2");
@@ -65,6 +72,41 @@ class GanConfigTest {
     }
 
     @Test
+    void configsWrittenBeforeResizeConvUpsamplingLoadAsTransposed() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode node = json.valueToTree(GanConfig.defaults());
+        node.remove("generatorUpsampling");
+        GanConfig read = json.treeToValue(node, GanConfig.class);
+        assertThat(read.generatorUpsampling()).isEqualTo(GanConfig.GeneratorUpsampling.TRANSPOSED);
+        assertThat(read).isEqualTo(GanConfig.defaults());
+        GanConfig resize = GanConfig.builder().generatorUpsampling(GanConfig.GeneratorUpsampling.RESIZE_CONV).build();
+        assertThat(resize.sameArchitecture(GanConfig.defaults())).as("different generator layers").isFalse();
+    }
+
+    @Test
+    void configsWrittenBeforeMatchingShiftsLoadUnshifted() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        GanConfig c = GanConfig.builder().matchingWeight(1).build();
+        com.fasterxml.jackson.databind.node.ObjectNode node = json.valueToTree(c);
+        node.remove("matchingShift");
+        assertThat(json.treeToValue(node, GanConfig.class)).isEqualTo(c);
+        GanConfig shifted = c.toBuilder().matchingShift(4).build();
+        assertThat(json.readValue(json.writeValueAsBytes(shifted), GanConfig.class)).isEqualTo(shifted);
+    }
+
+    @Test
+    void configsWrittenBeforeTheWordHeadLoadWithoutOne() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode node = json.valueToTree(GanConfig.defaults());
+        node.remove("wordWeight");
+        node.remove("wordClasses");
+        assertThat(json.treeToValue(node, GanConfig.class)).isEqualTo(GanConfig.defaults());
+        GanConfig words = GanConfig.builder().wordWeight(0.5).wordClasses(40).build();
+        assertThat(json.readValue(json.writeValueAsBytes(words), GanConfig.class)).isEqualTo(words);
+        assertThat(words.sameArchitecture(GanConfig.defaults())).as("D has one more head").isFalse();
+    }
+
+    @Test
     void objectNegativesNeedHardNegativesInUseAndDefaultToOffInOldConfigs() throws Exception {
         assertRejected(() -> GanConfig.builder().objectNegatives(true).build(), "objectNegatives");
         assertThat(GanConfig.builder().orderNegativeRate(0.5).objectNegatives(true).build().objectNegatives()).isTrue();
@@ -78,6 +120,7 @@ class GanConfigTest {
     void theConfigSurvivesJson() throws Exception {
         GanConfig c = GanConfig.builder().discriminator(GanConfig.DiscriminatorMode.UNCONDITIONAL)
                 .generatorConditioning(GanConfig.GeneratorConditioning.PER_BLOCK)
+                .generatorUpsampling(GanConfig.GeneratorUpsampling.RESIZE_CONV)
                 .loss(GanConfig.Loss.NON_SATURATING).matchingWeight(0.25).seed(-3).build();
         ObjectMapper json = new ObjectMapper();
         assertThat(json.readValue(json.writeValueAsBytes(c), GanConfig.class)).isEqualTo(c);

@@ -74,6 +74,51 @@ class GanNetworksTest {
     }
 
     @Test
+    void resizeConvUpsamplingReplacesEveryTransposedConvolution() {
+        GanConfig c = GanFixtures.tiny().generatorUpsampling(GanConfig.GeneratorUpsampling.RESIZE_CONV).build();
+        try (GanNetworks nets = GanNetworks.create(c, GanFixtures.CPU);
+             PointerScope scope = new PointerScope();
+             NoGradGuard g = new NoGradGuard()) {
+            var params = nets.generator.named_parameters();
+            for (int i = 0; i < 4; i++) {
+                assertThat(params.get("up" + i + ".weight").shape()).as("up%d is a 3x3 conv", i)
+                        .endsWith(3L, 3L);
+            }
+            nets.generator.eval();
+            Tensor noise = randn(B, c.noiseDim());
+            Tensor eps = randn(B, c.condDim());
+            Tensor images = nets.generator.forward(noise, text(1), eps).images();
+            assertThat(images.shape()).containsExactly(B, 3, 64, 64);
+            float[] a = Tensors.toHeap(images);
+            float[] b = Tensors.toHeap(nets.generator.forward(noise, text(2), eps).images());
+            assertThat(b).as("the caption reaches the image").isNotEqualTo(a);
+            for (float v : a) {
+                assertThat(v).isBetween(-1f, 1f);
+            }
+        }
+    }
+
+    @Test
+    void theWordHeadHasOneLogitPerVocabularyWordAndNeedsItsSize() {
+        GanConfig c = GanFixtures.tiny().wordWeight(1).wordClasses(11).build();
+        try (GanNetworks nets = GanNetworks.create(c, GanFixtures.CPU);
+             PointerScope scope = new PointerScope();
+             NoGradGuard g = new NoGradGuard()) {
+            Discriminator.Judgement j = nets.discriminator.judge(randn(B, 3, 64, 64).tanh(), text(1), true);
+            assertThat(j.words().shape()).containsExactly(B, 11);
+            assertThat(j.logits().shape()).containsExactly(B);
+            assertThat(nets.discriminator.judge(randn(B, 3, 64, 64).tanh(), text(1), false).words()).isNull();
+        }
+        try (GanNetworks plain = GanNetworks.create(GanFixtures.tiny().build(), GanFixtures.CPU);
+             PointerScope scope = new PointerScope()) {
+            assertThatThrownBy(() -> plain.discriminator.judge(randn(B, 3, 64, 64), text(1), true))
+                    .isInstanceOf(IllegalStateException.class);
+        }
+        assertThatThrownBy(() -> GanNetworks.create(GanFixtures.tiny().wordWeight(1).build(), GanFixtures.CPU))
+                .isInstanceOf(io.mmfuse.InvalidInputException.class).hasMessageStartingWith("wordClasses");
+    }
+
+    @Test
     void theSamplerNeverReturnsNonFiniteImages() {
         GanConfig c = GanFixtures.tiny().build();
         try (GanNetworks nets = GanNetworks.create(c, GanFixtures.CPU)) {

@@ -16,6 +16,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class GanTrainerTest {
     @TempDir
@@ -99,6 +101,59 @@ class GanTrainerTest {
     }
 
     @Test
+    void theWordHeadLearnsTheCaptionsWordsFromRealImages() {
+        GanTrainingData withWords = data.withWords(model, GanFixtures.captions());
+        int classes = model.vocabulary().size();
+        GanConfig c = GanFixtures.tiny().wordWeight(1).wordClasses(classes).lrD(1e-3).build();
+        try (GanNetworks nets = GanNetworks.create(c, GanFixtures.CPU);
+             org.bytedeco.javacpp.PointerScope scope = new org.bytedeco.javacpp.PointerScope()) {
+            CaptionBatches batches = new CaptionBatches(withWords, c.batchSize(), new java.util.Random(1));
+            CaptionBatches.Batch probe = batches.next();
+            float[] pixels = AdversarialStep.gather(withWords.images(), probe.images(), GanTrainingData.IMAGE_FLOATS);
+            org.bytedeco.pytorch.Tensor images = io.mmfuse.model.Tensors.floats(pixels, nets.device, probe.size(), 3, 64, 64);
+            org.bytedeco.pytorch.Tensor targets = io.mmfuse.model.Tensors.floats(withWords.words().targets(probe.captions()),
+                    nets.device, probe.size(), classes);
+            org.bytedeco.pytorch.Tensor text = io.mmfuse.model.Tensors.floats(AdversarialStep.gather(
+                    withWords.captionEmbeddings(), probe.captions(), c.textDim()), nets.device, probe.size(), c.textDim());
+            double before = wordLoss(nets, images, text, targets);
+            AdversarialStep step = new AdversarialStep(nets, withWords, null);
+            for (int i = 1; i <= 80; i++) {
+                AdversarialStep.Values v = step.run(batches.next(), i);
+                assertThat(v.dLoss()).isFinite();
+                assertThat(v.gLoss()).isFinite();
+            }
+            double after = wordLoss(nets, images, text, targets);
+            // The same images scored against the words of the next caption in the probe (another image's).
+            int[] rotated = new int[probe.size()];
+            for (int i = 0; i < rotated.length; i++) {
+                rotated[i] = probe.captions()[(i + 1) % rotated.length];
+            }
+            double others = wordLoss(nets, images, text, io.mmfuse.model.Tensors.floats(withWords.words().targets(rotated),
+                    nets.device, probe.size(), classes));
+            assertThat(after).as("word loss on real images").isLessThan(0.6 * before);
+            assertThat(after).as("the head reads these images, not only word frequencies").isLessThan(others);
+        }
+    }
+
+    private static double wordLoss(GanNetworks nets, org.bytedeco.pytorch.Tensor images, org.bytedeco.pytorch.Tensor text,
+                                   org.bytedeco.pytorch.Tensor targets) {
+        try (org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
+            return AdversarialLoss.words(nets.discriminator.judge(images, text, true).words(), targets).item_float();
+        }
+    }
+
+    @Test
+    void aWordLossNeedsWordLabelsFromTheSameVocabulary() {
+        GanConfig c = GanFixtures.tiny().wordWeight(1).wordClasses(model.vocabulary().size()).build();
+        assertThatThrownBy(() -> new GanTrainer(c, steps(1).build(), GanProgressSink.NONE).train(data))
+                .isInstanceOf(InvalidInputException.class).hasMessageStartingWith("data.words:");
+        GanTrainingData withWords = data.withWords(model, GanFixtures.captions());
+        GanConfig other = c.toBuilder().wordClasses(model.vocabulary().size() + 1).build();
+        assertThatThrownBy(() -> new GanTrainer(other, steps(1).build(), GanProgressSink.NONE).train(withWords))
+                .isInstanceOf(InvalidInputException.class).hasMessageStartingWith("data.words:");
+    }
+
+    @Test
     void theSameSeedGivesTheSameImagesAndAnotherSeedOthers() throws Exception {
         GanConfig config = GanFixtures.tiny().build();
         byte[][] grids = new byte[3][];
@@ -129,11 +184,12 @@ class GanTrainerTest {
         }
     }
 
-    @Test
-    void theMatchingLossTrainsThroughAFrozenRetrievalModel() {
+    @ParameterizedTest
+    @ValueSource(ints = {0, 3})
+    void theMatchingLossTrainsThroughAFrozenRetrievalModel(int shift) {
         try (LoadedCheckpoint frozen = Checkpoint.load(textModel, GanFixtures.CPU)) {
             float[] before = io.mmfuse.model.Tensors.toHeap(frozen.model().parameters().get(0));
-            GanConfig c = GanFixtures.tiny().matchingWeight(0.5).build();
+            GanConfig c = GanFixtures.tiny().matchingWeight(0.5).matchingShift(shift).build();
             GanTrainResult r = new GanTrainer(c, steps(3).build(), GanProgressSink.NONE).train(data, frozen.model());
             assertThat(r.last().matching()).isFinite().isPositive();
             assertThat(io.mmfuse.model.Tensors.toHeap(frozen.model().parameters().get(0))).containsExactly(before);

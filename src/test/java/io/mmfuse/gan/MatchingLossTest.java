@@ -7,6 +7,7 @@ import io.mmfuse.train.Checkpoint;
 import io.mmfuse.train.LoadedCheckpoint;
 import java.nio.file.Path;
 import java.util.Random;
+import java.util.Set;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
@@ -41,6 +42,34 @@ class MatchingLossTest {
 
             assertThat(none).isCloseTo(plain, org.assertj.core.data.Offset.offset(1e-5));
             assertThat(tied).isGreaterThan(plain + 1e-3);
+        }
+    }
+
+    @Test
+    void aShiftingLossScoresAShiftedImageEachCall() {
+        Path textModel = GanFixtures.textModel(tmp.resolve("text-model"));
+        try (LoadedCheckpoint frozen = Checkpoint.load(textModel, GanFixtures.CPU);
+             PointerScope scope = new PointerScope()) {
+            GanConfig plainConfig = GanFixtures.tiny().matchingWeight(1).build();
+            MatchingLoss plain = new MatchingLoss(frozen.model(), plainConfig);
+            MatchingLoss shifting = new MatchingLoss(frozen.model(), GanFixtures.tiny().matchingWeight(1).matchingShift(4).build());
+            Random rng = new Random(4);
+            float[] pixels = new float[B * 3 * 64 * 64];
+            for (int i = 0; i < pixels.length; i++) {
+                pixels[i] = rng.nextFloat() * 2 - 1;
+            }
+            Tensor images = Tensors.floats(pixels, GanFixtures.CPU.toTorch(), B, 3, 64, 64);
+            Tensor text = Tensors.floats(GanFixtures.unitRows(B, plainConfig.textDim(), 6), GanFixtures.CPU.toTorch(), B,
+                    plainConfig.textDim());
+            int[] ids = {0, 1, 2, 3};
+            double unshifted = plain.compute(images, text, ids).item_float();
+            assertThat(plain.compute(images, text, ids).item_float()).isEqualTo((float) unshifted);
+            org.bytedeco.pytorch.global.torch.manual_seed(1);
+            double first = shifting.compute(images, text, ids).item_float();
+            double second = shifting.compute(images, text, ids).item_float();
+            org.bytedeco.pytorch.global.torch.manual_seed(1);
+            assertThat(shifting.compute(images, text, ids).item_float()).as("seeded: reproducible").isEqualTo((float) first);
+            assertThat(Set.of(unshifted, first, second)).as("noise images score differently when moved").hasSize(3);
         }
     }
 }
