@@ -78,6 +78,8 @@ public final class GanTrainingJob {
             }
             if (config.wordWeight() > 0) {
                 data = data.withWords(model, split.captions());
+                log.accept("word head: the discriminator learns which of " + model.vocabulary().size()
+                        + " vocabulary words each caption holds");
             }
             log.accept(String.format(Locale.ROOT, "decoded %d images and embedded %d captions in %.1f s (%d skipped)",
                     split.imageCount(), split.captionCount(), (System.nanoTime() - t0) / 1e9, split.skipped().size()));

@@ -24,15 +24,9 @@ class MatchingLossTest {
         Path textModel = GanFixtures.textModel(tmp.resolve("text-model"));
         try (LoadedCheckpoint frozen = Checkpoint.load(textModel, GanFixtures.CPU);
              PointerScope scope = new PointerScope()) {
-            GanConfig config = GanFixtures.tiny().matchingWeight(1).build();
-            MatchingLoss loss = new MatchingLoss(frozen.model(), config);
-            Random rng = new Random(3);
-            float[] pixels = new float[B * 3 * 64 * 64];
-            for (int i = 0; i < pixels.length; i++) {
-                pixels[i] = rng.nextFloat() * 2 - 1;
-            }
-            Tensor images = Tensors.floats(pixels, GanFixtures.CPU.toTorch(), B, 3, 64, 64);
-            Tensor text = Tensors.floats(GanFixtures.unitRows(B, config.textDim(), 5), GanFixtures.CPU.toTorch(), B, config.textDim());
+            MatchingLoss loss = new MatchingLoss(frozen.model(), GanFixtures.tiny().matchingWeight(1).build());
+            Tensor images = noiseImages(3);
+            Tensor text = captions(5);
             int[] ids = {0, 1, 2, 3};
 
             double plain = loss.compute(images, text, ids).item_float();
@@ -50,17 +44,10 @@ class MatchingLossTest {
         Path textModel = GanFixtures.textModel(tmp.resolve("text-model"));
         try (LoadedCheckpoint frozen = Checkpoint.load(textModel, GanFixtures.CPU);
              PointerScope scope = new PointerScope()) {
-            GanConfig plainConfig = GanFixtures.tiny().matchingWeight(1).build();
-            MatchingLoss plain = new MatchingLoss(frozen.model(), plainConfig);
+            MatchingLoss plain = new MatchingLoss(frozen.model(), GanFixtures.tiny().matchingWeight(1).build());
             MatchingLoss shifting = new MatchingLoss(frozen.model(), GanFixtures.tiny().matchingWeight(1).matchingShift(4).build());
-            Random rng = new Random(4);
-            float[] pixels = new float[B * 3 * 64 * 64];
-            for (int i = 0; i < pixels.length; i++) {
-                pixels[i] = rng.nextFloat() * 2 - 1;
-            }
-            Tensor images = Tensors.floats(pixels, GanFixtures.CPU.toTorch(), B, 3, 64, 64);
-            Tensor text = Tensors.floats(GanFixtures.unitRows(B, plainConfig.textDim(), 6), GanFixtures.CPU.toTorch(), B,
-                    plainConfig.textDim());
+            Tensor images = noiseImages(4);
+            Tensor text = captions(6);
             int[] ids = {0, 1, 2, 3};
             double unshifted = plain.compute(images, text, ids).item_float();
             assertThat(plain.compute(images, text, ids).item_float()).isEqualTo((float) unshifted);
@@ -71,5 +58,21 @@ class MatchingLossTest {
             assertThat(shifting.compute(images, text, ids).item_float()).as("seeded: reproducible").isEqualTo((float) first);
             assertThat(Set.of(unshifted, first, second)).as("noise images score differently when moved").hasSize(3);
         }
+    }
+
+    /** B images of uniform noise in [-1, 1]. */
+    private static Tensor noiseImages(long seed) {
+        Random rng = new Random(seed);
+        float[] pixels = new float[B * 3 * 64 * 64];
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = rng.nextFloat() * 2 - 1;
+        }
+        return Tensors.floats(pixels, GanFixtures.CPU.toTorch(), B, 3, 64, 64);
+    }
+
+    /** B random unit caption embeddings. */
+    private static Tensor captions(long seed) {
+        return Tensors.floats(GanFixtures.unitRows(B, GanFixtures.TEXT_DIM, seed), GanFixtures.CPU.toTorch(), B,
+                GanFixtures.TEXT_DIM);
     }
 }
