@@ -7,7 +7,7 @@
 # 1. Synthetic shapes, four colour-shape pairs held out of training: a retrieval model (token text
 #    encoder trained with word-order negatives: order matters in "a red circle above a blue square";
 #    a relation check measures whether it learned that), then the GAN with the
-#    matching-aware discriminator (without and with the matching loss, --matching-weight 1) and the
+#    matching-aware discriminator (without and with the matching loss, --matching-weight 1 --matching-shift 4) and the
 #    founding design's unconditional one, same budget each.
 #    An attribute classifier trained on real images judges the generated ones (and real ones: the ceiling).
 # 2. Flickr8k at 64x64: both GANs conditioned on a Flickr8k retrieval checkpoint (FLICKR_RETRIEVAL,
@@ -53,15 +53,17 @@ gan() {  # name, text model, data, minutes, extra...
 gan shapes-matching "$run/shapes-retrieval/checkpoint" "$shapes" "$gan_min" "${preview[@]}"
 gan shapes-unconditional "$run/shapes-retrieval/checkpoint" "$shapes" "$gan_min" --discriminator unconditional "${preview[@]}"
 # The same budget with the matching loss through the frozen retrieval model and word-order negatives
-# (generation-2026-11-27c-vm.md: the largest gain measured so far).
-gan shapes-matchloss "$run/shapes-retrieval/checkpoint" "$shapes" "$gan_min" --matching-weight 1 --order-negatives 0.5 "${preview[@]}"
+# (generation-2026-11-27c-vm.md: the largest gain measured so far), scoring images shifted by up to
+# 4 px (generation-2026-11-27e-vm.md: the only setting so far that lifted shape accuracy).
+gan shapes-matchloss "$run/shapes-retrieval/checkpoint" "$shapes" "$gan_min" --matching-weight 1 --matching-shift 4 \
+  --order-negatives 0.5 "${preview[@]}"
 
 md="$run/report.md"; : >"$md"
 step "relation check of the shapes text tower"
 evalmain relations "$shapes" "$run/shapes-retrieval/checkpoint" "$md" 2>"$run/relations.stderr"
 step "attribute accuracy (classifier $cls_min min)"
 evalmain shapes "$shapes" "$cls_min" "$md" "matching-aware D=$run/shapes-matching/checkpoint" \
-  "matching-aware D + matching loss + order negatives=$run/shapes-matchloss/checkpoint" \
+  "matching-aware D + shifted matching loss + order negatives=$run/shapes-matchloss/checkpoint" \
   "unconditional D (founding design)=$run/shapes-unconditional/checkpoint" 2>"$run/shapes-eval.stderr"
 
 if [[ -d "$flickr" && -d "$retrieval" ]]; then
