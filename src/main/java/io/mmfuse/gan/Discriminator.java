@@ -82,7 +82,7 @@ final class Discriminator extends Module {
     }
 
     /**
-     * @param withWords also run the word head ({@link #hasWordHead()} must be true)
+     * @param withWords also run the word head (which the config must have: wordClasses &gt; 0)
      * @return [B] logits and [B, wordClasses] word logits (null unless withWords)
      */
     Judgement judge(Tensor images, Tensor text, boolean withWords) {
@@ -104,10 +104,6 @@ final class Discriminator extends Module {
         }
         x = leaky_relu(joint.forward(x), slope);
         return new Judgement(logit.forward(x).flatten(), wordLogits);
-    }
-
-    boolean hasWordHead() {
-        return words != null;
     }
 
     /** Whether the caption reaches the logit. */
