@@ -36,12 +36,6 @@ public record GanTrainingData(float[] images, int imageCount, float[] captionEmb
         this(images, imageCount, captionEmbeddings, captionImage, null, null, null);
     }
 
-    /** Training data with hard negatives and without word labels. */
-    public GanTrainingData(float[] images, int imageCount, float[] captionEmbeddings, int[] captionImage,
-                           float[] hardNegatives, boolean[] hasHardNegative) {
-        this(images, imageCount, captionEmbeddings, captionImage, hardNegatives, hasHardNegative, null);
-    }
-
     public GanTrainingData {
         if ((hardNegatives == null) != (hasHardNegative == null)) {
             throw new InvalidInputException("hardNegatives", "and hasHardNegative must both be given or both be null");

@@ -120,8 +120,8 @@ class GanConfigTest {
         float[] badPixel = images.clone();
         badPixel[GanTrainingData.IMAGE_FLOATS + 7] = Float.POSITIVE_INFINITY;
         assertRejected(() -> new GanTrainingData(badPixel, 2, text, owners), "images[1]");
-        assertRejected(() -> new GanTrainingData(images, 2, text, owners, text, null), "hardNegatives");
-        assertRejected(() -> new GanTrainingData(images, 2, text, owners, new float[4], new boolean[3]), "hardNegatives");
+        assertRejected(() -> new GanTrainingData(images, 2, text, owners, text, null, null), "hardNegatives");
+        assertRejected(() -> new GanTrainingData(images, 2, text, owners, new float[4], new boolean[3], null), "hardNegatives");
     }
 
     @Test
@@ -130,7 +130,7 @@ class GanConfigTest {
         float[] text = GanFixtures.unitRows(4, 4, 1);
         float[] negatives = GanFixtures.unitRows(4, 4, 2);
         boolean[] has = {true, false, true, true};
-        GanTrainingData data = new GanTrainingData(images, 4, text, new int[] {0, 1, 2, 3}, negatives, has);
+        GanTrainingData data = new GanTrainingData(images, 4, text, new int[] {0, 1, 2, 3}, negatives, has, null);
         assertThat(data.hardNegativeCount()).isEqualTo(3);
 
         CaptionBatches.Batch always = new CaptionBatches(data, 4, new java.util.Random(1), 1.0).next();
