@@ -134,6 +134,7 @@ struct mmfuse_knn_index {
     int dp = 0;
     int sm_count = 1;
     size_t smem_optin = 48 * 1024;
+    bool wgmma = false;          // compute capability 9.0: the sm_90a wgmma kernel can run
     long long n = 0;
     long long cap = 0;
     float* x = nullptr;          // cap x dp, padding columns zero
@@ -277,18 +278,29 @@ int check_search_args(const mmfuse_knn_index* ix, int nq, int k) {
     return MMFUSE_OK;
 }
 
-// Strips MMFUSE_FLAG_LEGACY_FUSED / _TWO_CTA_FUSED from *mode into *variant.
-int take_variant_flags(int* mode, int* variant) {
-    const int both = MMFUSE_FLAG_LEGACY_FUSED | MMFUSE_FLAG_TWO_CTA_FUSED;
-    if ((*mode & both) == both) {
-        return fail(MMFUSE_ERR_INVALID_ARGUMENT, "mode carries both fused-variant flags");
+// Strips MMFUSE_FLAG_LEGACY_FUSED / _TWO_CTA_FUSED / _WGMMA_FUSED from *mode into *variant.
+int take_variant_flags(const mmfuse_knn_index* ix, int k, int* mode, int* variant) {
+    const int all = MMFUSE_FLAG_LEGACY_FUSED | MMFUSE_FLAG_TWO_CTA_FUSED | MMFUSE_FLAG_WGMMA_FUSED;
+    const int flags = *mode & all;
+    if ((flags & (flags - 1)) != 0) {
+        return fail(MMFUSE_ERR_INVALID_ARGUMENT, "mode carries more than one fused-variant flag");
     }
-    if (*mode & MMFUSE_FLAG_LEGACY_FUSED) {
+    if (flags == MMFUSE_FLAG_LEGACY_FUSED) {
         *variant = mmfuse::kFusedLegacy;
-    } else if (*mode & MMFUSE_FLAG_TWO_CTA_FUSED) {
+    } else if (flags == MMFUSE_FLAG_TWO_CTA_FUSED) {
         *variant = mmfuse::kFusedTwoCta;
+    } else if (flags == MMFUSE_FLAG_WGMMA_FUSED) {
+        if (!ix->wgmma) {
+            return fail(MMFUSE_ERR_INVALID_ARGUMENT, "the wgmma kernel needs compute capability 9.0");
+        }
+        if (k > mmfuse::kWarpSelectMaxK) {
+            return fail(MMFUSE_ERR_INVALID_ARGUMENT, "the wgmma kernel takes k <= " +
+                                                         std::to_string(mmfuse::kWarpSelectMaxK) +
+                                                         ", got " + std::to_string(k));
+        }
+        *variant = mmfuse::kFusedWgmma;
     }
-    *mode &= ~both;
+    *mode &= ~all;
     return MMFUSE_OK;
 }
 
@@ -297,7 +309,7 @@ int run_chunk(mmfuse_knn_index* ix, Scratch* s, const float* dq, int nq, int k, 
               float* ddists, int* dflags, cudaStream_t stream, bool allow_small_q = true,
               int fused_variant = mmfuse::kFusedDefault) {
     const mmfuse::SearchPlan plan = mmfuse::make_plan(ix->sm_count, ix->smem_optin, nq, ix->n,
-                                                      ix->dp, k, allow_small_q, fused_variant);
+                                                      ix->dp, k, allow_small_q, fused_variant, ix->wgmma);
     MMFUSE_CHECK(s->search.ensure(mmfuse::search_scratch_bytes(plan), "allocating search scratch"));
     mmfuse::SearchBuffers buf = mmfuse::carve_search_buffers(plan, s->search.ptr);
     if (dflags != nullptr) {
@@ -453,6 +465,7 @@ int mmfuse_knn_create(int device, int dim, mmfuse_knn_index** out) {
         ix->dp = padded_dim(dim);
         ix->sm_count = prop.multiProcessorCount;
         ix->smem_optin = prop.sharedMemPerBlockOptin;
+        ix->wgmma = prop.major == 9 && prop.minor == 0;
         cudaError_t e = cudaStreamCreateWithFlags(&ix->stream, cudaStreamNonBlocking);
         if (e == cudaSuccess) {
             e = cudaMalloc(&ix->max_norm2, sizeof(float));
@@ -579,7 +592,7 @@ int mmfuse_knn_scratch_bytes(const mmfuse_knn_index* ix, int nq, int k, long lon
             return fail(MMFUSE_ERR_INVALID_ARGUMENT, "bytes is NULL");
         }
         *bytes = static_cast<long long>(
-            mmfuse::search_scratch_bytes(mmfuse::make_plan(ix->sm_count, ix->smem_optin, nq, ix->n, ix->dp, k)));
+            mmfuse::search_scratch_bytes(mmfuse::make_plan(ix->sm_count, ix->smem_optin, nq, ix->n, ix->dp, k, true, mmfuse::kFusedDefault, ix->wgmma)));
         return MMFUSE_OK;
     });
 }
@@ -590,7 +603,7 @@ int mmfuse_knn_uses_small_q(const mmfuse_knn_index* ix, int nq, int k, int* smal
         if (small_q == nullptr) {
             return fail(MMFUSE_ERR_INVALID_ARGUMENT, "small_q is NULL");
         }
-        *small_q = mmfuse::make_plan(ix->sm_count, ix->smem_optin, nq, ix->n, ix->dp, k).small_q ? 1 : 0;
+        *small_q = mmfuse::make_plan(ix->sm_count, ix->smem_optin, nq, ix->n, ix->dp, k, true, mmfuse::kFusedDefault, ix->wgmma).small_q ? 1 : 0;
         return MMFUSE_OK;
     });
 }
@@ -636,7 +649,7 @@ int mmfuse_knn_search(mmfuse_knn_index* ix, const float* host_queries, int nq, i
     return guarded([&]() -> int {
         MMFUSE_CHECK(check_search_args(ix, nq, k));
         int fused_variant = mmfuse::kFusedDefault;
-        MMFUSE_CHECK(take_variant_flags(&mode, &fused_variant));
+        MMFUSE_CHECK(take_variant_flags(ix, k, &mode, &fused_variant));
         if (mode < MMFUSE_MODE_TF32 || mode > MMFUSE_MODE_AUTO) {
             return fail(MMFUSE_ERR_INVALID_ARGUMENT, "unknown mode " + std::to_string(mode));
         }
@@ -671,7 +684,7 @@ int mmfuse_knn_search(mmfuse_knn_index* ix, const float* host_queries, int nq, i
                 MMFUSE_CHECK(run_chunk(ix, s, dq, nc, k, run_mode, dids, ddists, nullptr, s->stream,
                                        true, fused_variant));
                 mmfuse::SearchPlan plan = mmfuse::make_plan(ix->sm_count, ix->smem_optin, nc, ix->n,
-                                                            ix->dp, k, true, fused_variant);
+                                                            ix->dp, k, true, fused_variant, ix->wgmma);
                 const int* dflags = mmfuse::carve_search_buffers(plan, s->search.ptr).flags;
                 MMFUSE_CUDA(cudaMemcpyAsync(flags.data(), dflags, nc * sizeof(int),
                                             cudaMemcpyDeviceToHost, s->stream),
@@ -774,7 +787,7 @@ int mmfuse_knn_time_search(mmfuse_knn_index* ix, const float* host_queries, int 
         const bool allow_small_q = (mode & MMFUSE_FLAG_FUSED_ONLY) == 0;
         mode &= ~MMFUSE_FLAG_FUSED_ONLY;
         int fused_variant = mmfuse::kFusedDefault;
-        MMFUSE_CHECK(take_variant_flags(&mode, &fused_variant));
+        MMFUSE_CHECK(take_variant_flags(ix, k, &mode, &fused_variant));
         const int run_mode = mode == MMFUSE_MODE_3XTF32 ? MMFUSE_MODE_3XTF32 : MMFUSE_MODE_TF32;
         MMFUSE_CHECK(use_device(ix->device));
         ScratchGuard guard{ix};

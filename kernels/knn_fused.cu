@@ -14,6 +14,7 @@
 //     the survivors' distances exactly as sum((x - q)^2) in float32, sorts (distance, id) and
 //     writes the top k.
 #include "knn_device.cuh"
+#include "knn_fused_common.cuh"
 #include "knn_internal.h"
 
 #include <algorithm>
@@ -64,9 +65,6 @@ struct TileDims {
     static_assert(BN <= kBlockRows, "a tile appends at most cap - limit keys per row");
 };
 
-constexpr uint32_t kAdmitAll = 0xffffffffu;   // above every real key's distance bits
-constexpr uint32_t kAdmitNone = 0u;
-
 __host__ __device__ inline int next_pow2(int v) {
     int p = 1;
     while (p < v) {
@@ -76,6 +74,9 @@ __host__ __device__ inline int next_pow2(int v) {
 }
 
 constexpr int kPrepSimt = 2;   // PrepArgs::mode of the small-Q (fp32 SIMT) path
+// PrepArgs::mode of the wgmma kernel: TF32 products of operands the tensor cores may round OR
+// truncate to TF32 (wgmma reads the stored float32 bits; no cvt.rna on the way).
+constexpr int kPrepTf32Trunc = 3;
 
 struct PrepArgs {
     const float* q;
@@ -131,107 +132,15 @@ __global__ void prep_queries_kernel(const PrepArgs a) {
         }
         // Relative error of one product of TF32-rounded (or hi/lo split) operands, plus a
         // generous 2^-22 per accumulation step (tensor cores may truncate when adding).
+        // Truncation: each operand within 2^-10 relative, so the product within 2^-9 + 2^-20.
         const double e_prod = a.mode == 0 ? (9.765625e-04 + 4.76837158203125e-07)  // 2^-10+2^-21
-                                          : 9.5367431640625e-07;                  // 2^-20
-        const double adds = a.mode == 0 ? a.dp : 3.0 * a.dp;
+                              : a.mode == kPrepTf32Trunc ? (1.953125e-03 + 9.5367431640625e-07)
+                                                         : 9.5367431640625e-07;     // 2^-20
+        const double adds = a.mode == 1 ? 3.0 * a.dp : a.dp;
         const double g_dot = e_prod + (adds + 8.0) * 2.384185791015625e-07;      // 2^-22
         const double eps = 2.0 * g_dot * qnorm * xnorm + g_norm * (nq2 + nx2) +
                            4.0 * u * (nq2 + nx2 + 2.0 * qnorm * xnorm);
         a.window[w] = static_cast<float>(2.0 * eps * 1.01) + 1e-30f;
-    }
-}
-
-struct FusedArgs {
-    const float* q;
-    const float* qa;   // A operand source: q, or q rounded to TF32 (two-block TF32 kernel)
-    const float* qn;
-    const float* window;
-    const float* x;
-    const float* xn;
-    int nq;
-    int dp;
-    long long n;
-    int k;
-    int limit;
-    int cap;
-    int tiles_per_slice;
-    int slices;
-    int warp_select;   // k <= kWarpSelectMaxK: trim rows with one warp each (cap == kWarpSelectCap)
-    int sort_seg;      // block path: power of two >= cap, one row per segment
-    int seg_shift;     // log2(sort_seg)
-    int sort_space;    // block path: keys of shared sort space, a multiple of sort_seg
-    uint64_t* cand;
-    int* counts;
-    int* flags;
-};
-
-constexpr int kWarpSelectCap = 384;                 // limit 128 + one tile of 256
-constexpr int kWarpSelectPerLane = kWarpSelectCap / 32;
-static_assert(kWarpSelectCap == 128 + kBlockRows, "warp selection holds one row's whole buffer");
-
-// Trims one row's candidate buffer (count > limit keys, unsorted) to its k best plus every
-// candidate within `window` of the k-th, with one warp and no block barrier, so that the eight
-// warps trim eight rows at once. The k-th smallest comes from k rounds of warp-wide minimum
-// (keys are unique), the survivors are compacted with ballots; the buffer stays unsorted.
-__device__ void warp_compact(uint64_t* gbuf, int count, int k, float window, int limit, int lane,
-                             int* cnt_out, uint32_t* thr_out, int* ovf_out) {
-    uint64_t key[kWarpSelectPerLane];
-#pragma unroll
-    for (int j = 0; j < kWarpSelectPerLane; ++j) {
-        const int i = lane + 32 * j;
-        key[j] = i < count ? gbuf[i] : kPadKey;
-    }
-    // Keys are never 0 (that would need distance bits 0xffffffff, a NaN), so 0 is "below all".
-    uint64_t kth = 0;
-    for (int round = 0; round < k; ++round) {
-        uint64_t m = kPadKey;
-#pragma unroll
-        for (int j = 0; j < kWarpSelectPerLane; ++j) {
-            m = (key[j] > kth && key[j] < m) ? key[j] : m;
-        }
-        kth = warp_min_u64(m);
-    }
-    const uint32_t lim = float_to_ordered(__fadd_ru(key_dist(kth), window) + 0.0f);
-    uint64_t keep_max = (static_cast<uint64_t>(lim) << 32) | 0xffffffffull;
-    int total = 0;
-#pragma unroll
-    for (int j = 0; j < kWarpSelectPerLane; ++j) {
-        total += __popc(__ballot_sync(0xffffffffu, key[j] <= keep_max));
-    }
-    uint32_t next_thr = lim + 1u;
-    int overflow = 0;
-    if (total > limit) {
-        // A mass of near-equal distances: keep exactly the `limit` smallest keys.
-        uint64_t last = kth;
-        for (int round = k; round < limit; ++round) {
-            uint64_t m = kPadKey;
-#pragma unroll
-            for (int j = 0; j < kWarpSelectPerLane; ++j) {
-                m = (key[j] > last && key[j] < m) ? key[j] : m;
-            }
-            last = warp_min_u64(m);
-        }
-        keep_max = last;
-        total = limit;
-        next_thr = static_cast<uint32_t>(last >> 32);   // strict: later equal distances lose
-        overflow = 1;
-    }
-    __syncwarp();
-    const unsigned below = (1u << lane) - 1u;
-    int base = 0;
-#pragma unroll
-    for (int j = 0; j < kWarpSelectPerLane; ++j) {
-        const bool keep = key[j] <= keep_max;
-        const unsigned votes = __ballot_sync(0xffffffffu, keep);
-        if (keep) {
-            gbuf[base + __popc(votes & below)] = key[j];
-        }
-        base += __popc(votes);
-    }
-    if (lane == 0) {
-        *cnt_out = total;
-        *thr_out = next_thr;
-        *ovf_out |= overflow;
     }
 }
 
@@ -886,13 +795,17 @@ __global__ void __launch_bounds__(MNT) merge_rerank_kernel(const MergeArgs p) {
 }  // namespace
 
 SearchPlan make_plan(int sm_count, size_t smem_optin, int nq, long long n, int dp, int k,
-                     bool allow_small_q, int fused_variant) {
+                     bool allow_small_q, int fused_variant, bool wgmma) {
     SearchPlan p;
     if (fused_variant == kFusedDefault) {
         fused_variant = kDefaultFusedVariant == kFusedTwoCta && k <= kTwoCtaDefaultMaxK ? kFusedTwoCta
                                                                                       : kFusedLegacy;
     }
-    p.fused_variant = fused_variant == kFusedTwoCta ? kFusedTwoCta : kFusedLegacy;
+    if (fused_variant == kFusedWgmma && !(wgmma && k <= kWarpSelectMaxK)) {
+        fused_variant = kFusedLegacy;   // callers check; never launch sm_90a code elsewhere
+    }
+    p.fused_variant = fused_variant == kFusedTwoCta || fused_variant == kFusedWgmma ? fused_variant
+                                                                                  : kFusedLegacy;
     const bool two = p.fused_variant == kFusedTwoCta;
     const int BN = two ? TileDims<TwoCtaTile>::BN : TileDims<LegacyTile>::BN;
     p.tile_rows = BN;
@@ -941,6 +854,9 @@ SearchPlan make_plan(int sm_count, size_t smem_optin, int nq, long long n, int d
     }
     p.merge_sort = next_pow2(p.limit + MNT);
     p.fused_smem = stage_bytes + static_cast<size_t>(p.sort_space) * sizeof(uint64_t);
+    if (p.fused_variant == kFusedWgmma) {
+        p.fused_smem = std::max(p.fused_smem, wgmma_fused_smem_bytes());   // >= legacy's (3xTF32)
+    }
     if (allow_small_q && nq >= 1 && nq <= kSmallQAutoMax && p.warp_select &&
         static_cast<long long>(nq) * dp <= kSmallQSmemFloats) {
         // Bandwidth-bound: two blocks per SM (registers allow 2-4), the database split evenly.
@@ -1013,7 +929,9 @@ cudaError_t launch_search(const SearchPlan& plan, int mode, const float* queries
     if (pre_round && buf.qr == nullptr) {
         return cudaErrorInvalidValue;   // the kernel would feed unrounded operands
     }
-    PrepArgs pa{queries, plan.nq, plan.dp, plan.small_q ? kPrepSimt : mode, max_norm2, buf.qn,
+    const bool wgmma = !plan.small_q && plan.fused_variant == kFusedWgmma && mode == 0;
+    const int prep_mode = plan.small_q ? kPrepSimt : wgmma ? kPrepTf32Trunc : mode;
+    PrepArgs pa{queries, plan.nq, plan.dp, prep_mode, max_norm2, buf.qn,
                 buf.window, pre_round ? buf.qr : nullptr};
     const int prep_threads = 256;
     const long long prep_blocks = (static_cast<long long>(plan.nq) * 32 + prep_threads - 1) / prep_threads;
@@ -1033,6 +951,11 @@ cudaError_t launch_search(const SearchPlan& plan, int mode, const float* queries
                       : plan.sq_qmax == 4 ? smallq_knn_kernel<4, 8>
                                           : smallq_knn_kernel<16, 4>;
         kernel<<<plan.slices, kSmallQThreads, plan.fused_smem, stream>>>(fa);
+    } else if (wgmma) {
+        e = launch_wgmma_fused(fa, plan.query_tiles, plan.slices, stream);
+        if (e != cudaSuccess) {
+            return e;
+        }
     } else {
         auto kernel = plan.fused_variant == kFusedTwoCta
                           ? (mode == 1 ? fused_knn_kernel<true, TwoCtaTile> : fused_knn_kernel<false, TwoCtaTile>)

@@ -32,6 +32,10 @@ constexpr int kSmallQSmemFloats = 12 * 1024;   // 48 KB: no opt-in needed
 constexpr int kFusedDefault = -1;   // resolved by make_plan from the two constants below
 constexpr int kFusedLegacy = 0;
 constexpr int kFusedTwoCta = 1;
+// Hopper only (compute capability 9.0, sm_90a code in knn_wgmma.cu): 128 x 256 tiles fed to
+// wgmma from swizzled shared memory, TF32 and k <= kWarpSelectMaxK (NOTES.md, "wgmma kernel");
+// 3xTF32 batches of such a plan run the legacy kernel.
+constexpr int kFusedWgmma = 2;
 // Visit 3 (bench/results/gpu-2026-11-26-h100-visit3, H100, N=1e6, d=256): two blocks per SM won
 // in TF32 at Q=16/256/1024 (k=10: 7.16 -> 6.48 ms at Q=1024; k=100: 12.2 -> 10.5 ms) and lost at
 // k=1024 (50.2 -> 59.1 ms) and in explicit 3xTF32 mode (11.6 -> 13.5 ms at Q=1024).
@@ -71,8 +75,9 @@ size_t required_smem_per_block();
 
 // smem_optin: the device's opt-in shared memory per block (sizes the block-path sort space).
 // allow_small_q = false forces the tensor-core path (benchmarks time both).
+// wgmma: the device runs sm_90a code (compute capability 9.0), so kFusedWgmma may be chosen.
 SearchPlan make_plan(int sm_count, size_t smem_optin, int nq, long long n, int dp, int k,
-                     bool allow_small_q = true, int fused_variant = kFusedDefault);
+                     bool allow_small_q = true, int fused_variant = kFusedDefault, bool wgmma = false);
 
 // Device scratch for one search launch, carved from a single allocation.
 struct SearchBuffers {
@@ -91,6 +96,12 @@ SearchBuffers carve_search_buffers(const SearchPlan& plan, void* base);
 cudaError_t launch_search(const SearchPlan& plan, int mode, const float* queries,
                           const float* x, const float* xn, const float* max_norm2,
                           const SearchBuffers& buf, int* ids, float* dists, cudaStream_t stream);
+
+// knn_wgmma.cu: dynamic shared memory of the wgmma kernel and its launch (grid query tiles x
+// slices); args as for the other tensor-core kernels, window from the kPrepTf32Trunc bound.
+struct FusedArgs;
+size_t wgmma_fused_smem_bytes();
+cudaError_t launch_wgmma_fused(const FusedArgs& args, int query_tiles, int slices, cudaStream_t stream);
 
 cudaError_t launch_row_norms(const float* x, long long rows, int dp, float* out,
                              cudaStream_t stream);

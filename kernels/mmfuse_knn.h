@@ -56,6 +56,12 @@ extern "C" {
  */
 #define MMFUSE_FLAG_LEGACY_FUSED 32
 #define MMFUSE_FLAG_TWO_CTA_FUSED 64
+/**
+ * WGMMA = 128 x 256 tiles on Hopper's asynchronous warpgroup tensor-core instructions; only on
+ * compute capability 9.0 and for k <= 32 (MMFUSE_ERR_INVALID_ARGUMENT otherwise). At most one of
+ * the three variant flags.
+ */
+#define MMFUSE_FLAG_WGMMA_FUSED 128
 
 typedef struct mmfuse_knn_index mmfuse_knn_index;
 

@@ -47,7 +47,7 @@ g++ -O3 -std=c++17 -pthread -I kernels kernels/test/knn_selftest.cpp target/kern
   -L/usr/local/cuda/lib64 -lcudart_static -ldl -lrt -o "$carry/knn_selftest"
 
 # Sources too, so that a standalone C++ check can be built on the device if the JNI path fails:
-#   nvcc -O3 -std=c++17 -arch=sm_90 -I kernels kernels/*.cu kernels/test/knn_selftest.cpp -o /tmp/selftest
+#   nvcc -O3 -std=c++17 -gencode arch=compute_90a,code=sm_90a -I kernels kernels/*.cu kernels/test/knn_selftest.cpp -o /tmp/selftest
 mkdir -p "$carry/kernels"
 cp -r kernels/. "$carry/kernels/"
 

@@ -32,11 +32,15 @@ timeout 120 "$carry/knn_selftest" --quick --no-timing >"$OUT/selftest.log" 2>&1
 rc=$?
 if [[ $rc -eq 126 || $rc -eq 127 ]] && command -v nvcc >/dev/null; then
   echo "prebuilt self-test does not run here (rc $rc); building it with this machine's nvcc"
-  nvcc -O3 -std=c++17 -arch=sm_90 -I "$carry/kernels" "$carry"/kernels/*.cu "$carry/kernels/test/knn_selftest.cpp" \
+  nvcc -O3 -std=c++17 -gencode arch=compute_90a,code=sm_90a -I "$carry/kernels" "$carry"/kernels/*.cu "$carry/kernels/test/knn_selftest.cpp" \
     -o /tmp/knn_selftest && timeout 120 /tmp/knn_selftest --quick --no-timing >"$OUT/selftest.log" 2>&1
   rc=$?
 fi
 grep -E "^(PASS|FAIL|ALL|FAILED|runtime|device)" "$OUT/selftest.log"
+# The wgmma kernel must really use Hopper's warpgroup MMA (SASS HGMMA), not a fallback.
+if command -v cuobjdump >/dev/null; then
+  echo "SASS HGMMA instructions in the self-test binary: $(cuobjdump --dump-sass "$carry/knn_selftest" 2>/dev/null | grep -c HGMMA)"
+fi
 echo "self-test exit code: $rc"
 [[ $rc -eq 0 ]] || status=1
 

@@ -240,7 +240,13 @@ int main(int argc, char** argv) {
         {"sq-dups", 100003, 257, 16, 32, MMFUSE_MODE_TF32, 1},
         {"sq-k1", 300007, 61, 1, 1, MMFUSE_MODE_3XTF32, 1},
         {"sq-identical", 70001, 4, 1, 32, MMFUSE_MODE_AUTO, 2},
+        // wgmma kernel (Hopper, k <= 32): partial last 32-dimension chunk, partial query tiles,
+        // tiny d, identical rows.
+        {"wg-d257", 120011, 257, 130, 32, MMFUSE_MODE_TF32, 1},
+        {"wg-d5", 5003, 5, 7, 3, MMFUSE_MODE_TF32, 0},
+        {"wg-identical", 70001, 4, 8, 32, MMFUSE_MODE_AUTO, 2},
     };
+    const bool hopper = maj == 9 && mnr == 0;
     if (!quick) {
         cases.push_back({"big-k1", 1000000, 256, 16, 1, MMFUSE_MODE_TF32, 1});
         cases.push_back({"big-k1024", 300007, 255, 8, 1024, MMFUSE_MODE_AUTO, 1});
@@ -270,16 +276,21 @@ int main(int argc, char** argv) {
         }
         int small_q = -1;
         CK(mmfuse_knn_uses_small_q(ix, c.nq, c.k, &small_q));
-        // Both tensor-core variants (the flag does not matter on the small-Q path).
-        for (int vflag : {MMFUSE_FLAG_LEGACY_FUSED, MMFUSE_FLAG_TWO_CTA_FUSED}) {
+        // Every tensor-core variant the device and k allow (the flag does not matter on the
+        // small-Q path).
+        for (int vflag : {MMFUSE_FLAG_LEGACY_FUSED, MMFUSE_FLAG_TWO_CTA_FUSED, MMFUSE_FLAG_WGMMA_FUSED}) {
             if (small_q && vflag != MMFUSE_FLAG_LEGACY_FUSED) continue;
+            if (vflag == MMFUSE_FLAG_WGMMA_FUSED && (!hopper || c.k > 32)) continue;
             std::vector<int> ids(static_cast<size_t>(c.nq) * c.k, -7);
             std::vector<float> dists(static_cast<size_t>(c.nq) * c.k, std::nanf(""));
             int inexact = -1;
             CK(mmfuse_knn_search(ix, q.data(), c.nq, c.k, c.mode | vflag, ids.data(), dists.data(), &inexact));
             std::string why;
             bool ok = checker.check(c, db, q, ids, dists, c.nq, why);
-            const char* path = small_q ? "smallq" : vflag == MMFUSE_FLAG_LEGACY_FUSED ? "fused" : "fused2";
+            const char* path = small_q                              ? "smallq"
+                               : vflag == MMFUSE_FLAG_LEGACY_FUSED  ? "fused"
+                               : vflag == MMFUSE_FLAG_TWO_CTA_FUSED ? "fused2"
+                                                                    : "wgmma";
             std::printf("%s case %-12s %-6s N=%-8lld d=%-4d Q=%-4d k=%-5d mode=%-6s inexact=%d%s%s\n",
                         ok ? "PASS" : "FAIL", c.name.c_str(), path, c.n, c.d, c.nq, c.k, mode_name(c.mode),
                         inexact, ok ? "" : "  ", why.c_str());
@@ -325,6 +336,10 @@ int main(int argc, char** argv) {
                                {256, 10, V2}, {1024, 10, L}, {1024, 10, V2}, {1024, 100, L},
                                {1024, 100, V2}, {1024, 1024, L}, {1024, 1024, V2}, {1024, 10, 1 | L},
                                {1024, 10, 1 | V2}};
+        const int W = MMFUSE_FLAG_WGMMA_FUSED;
+        if (hopper) {
+            runs.insert(runs.end(), {{16, 10, F | W}, {256, 10, W}, {1024, 10, W}, {1024, 32, W}});
+        }
         std::printf("\n%-6s %-6s %-7s %-6s %10s %10s %10s\n", "Q", "k", "mode", "path", "median_ms", "min_ms", "TFLOP/s");
         for (const T& r : runs) {
             const int iters = 20;
@@ -335,23 +350,25 @@ int main(int argc, char** argv) {
             const double flops = 2.0 * r.nq * static_cast<double>(n) * d;
             int sq = 0;
             CK(mmfuse_knn_uses_small_q(ix, r.nq, r.k, &sq));
-            const char* path = (r.mode & V2) ? "fused2" : (r.mode & F) || !sq ? "fused" : "smallq";
-            std::printf("%-6d %-6d %-7s %-6s %10.3f %10.3f %10.1f\n", r.nq, r.k, mode_name(r.mode & ~(F | L | V2)), path, med, ms[0],
+            const char* path = (r.mode & W) ? "wgmma" : (r.mode & V2) ? "fused2" : (r.mode & F) || !sq ? "fused" : "smallq";
+            std::printf("%-6d %-6d %-7s %-6s %10.3f %10.3f %10.1f\n", r.nq, r.k, mode_name(r.mode & ~(F | L | V2 | W)), path, med, ms[0],
                         flops / (med * 1e-3) / 1e12);
         }
         // Correctness of the big timed configuration on a few queries.
-        for (int mode : {0, 1, 0 | V2, 1 | V2}) {
+        std::vector<int> big_modes = {0, 1, 0 | V2, 1 | V2};
+        if (hopper) big_modes.push_back(0 | W);
+        for (int mode : big_modes) {
             const int nq = 1024;
             const int k = 10;
             std::vector<int> ids(static_cast<size_t>(nq) * k);
             std::vector<float> ds(static_cast<size_t>(nq) * k);
             int inexact = -1;
             CK(mmfuse_knn_search(ix, q.data(), nq, k, mode, ids.data(), ds.data(), &inexact));
-            Case c{"big-timed", n, d, nq, k, mode & ~V2, 0};
+            Case c{"big-timed", n, d, nq, k, mode & ~(V2 | W), 0};
             std::string why;
             bool ok = checker.check(c, db, q, ids, ds, 32, why);
             std::printf("%s case big-timed %s N=1e6 d=256 Q=1024 k=10 mode=%s (32 queries checked) inexact=%d %s\n",
-                        ok ? "PASS" : "FAIL", (mode & V2) ? "fused2" : "fused", mode_name(mode & ~V2), inexact,
+                        ok ? "PASS" : "FAIL", (mode & W) ? "wgmma" : (mode & V2) ? "fused2" : "fused", mode_name(mode & ~(V2 | W)), inexact,
                         why.c_str());
             if (!ok) checker.failures++;
         }

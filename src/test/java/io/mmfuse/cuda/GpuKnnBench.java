@@ -187,16 +187,30 @@ public final class GpuKnnBench {
                     // Small-Q configurations: the default (small-Q) path, then the tensor-core path
                     // forced. Others: the legacy tensor-core kernel ("fused", with the Java call,
                     // which runs the library default), then the two-blocks-per-SM one ("fused2").
-                    String[] variants = smallQ ? new String[] {"smallq", "fused"} : new String[] {"fused", "fused2"};
+                    // Then, for TF32 and k <= 32, the Hopper wgmma kernel where the device has it.
+                    List<String> variants = new ArrayList<>(smallQ ? List.of("smallq", "fused") : List.of("fused", "fused2"));
+                    if (mode == CudaKnn.Mode.TF32 && cfg[1] <= 32) {
+                        variants.add("wgmma");
+                    }
                     for (String variant : variants) {
-                        boolean javaCall = variant.equals(variants[0]);
+                        boolean javaCall = variant.equals(variants.get(0));
                         String modeName = mode == CudaKnn.Mode.TF32 ? "tf32" : "3xtf32";
                         int code = mode.code | switch (variant) {
                             case "smallq" -> 0;
                             case "fused" -> smallQ ? KnnNativeCodes.FLAG_FUSED_ONLY : KnnNativeCodes.FLAG_LEGACY_FUSED;
+                            case "wgmma" -> KnnNativeCodes.FLAG_FUSED_ONLY | KnnNativeCodes.FLAG_WGMMA_FUSED;
                             default -> KnnNativeCodes.FLAG_TWO_CTA_FUSED;
                         };
-                        double kernel = kernelMedianMs(index, q, cfg[1], code);
+                        double kernel;
+                        try {
+                            kernel = kernelMedianMs(index, q, cfg[1], code);
+                        } catch (CudaException e) {
+                            if (variant.equals("wgmma")) {   // not a compute capability 9.0 device
+                                System.out.println("wgmma variant unavailable: " + e.getMessage());
+                                continue;
+                            }
+                            throw e;
+                        }
                         double whole = javaCall ? wholeCallMedianMs(q, cfg[1], mode, index) : Double.NaN;
                         double tflops = 2.0 * cfg[0] * (double) n * d / (kernel * 1e-3) / 1e12;
                         System.out.printf(Locale.ROOT, "%-6d %-6d %-7s %-7s %12.3f %12.3f %12.1f%n", cfg[0], cfg[1],
@@ -221,6 +235,16 @@ public final class GpuKnnBench {
             System.out.println((errors2.isEmpty() ? "PASS" : "FAIL " + errors2.get(0))
                     + " timed config fused2 N=" + n + " Q=1024 k=10 (6 queries checked)");
             failures += errors2.isEmpty() ? 0 : 1;
+            // And through the wgmma kernel, on a device that has it.
+            try {
+                TopK top3 = searchWithFlags(index, queries, 10, CudaKnn.Mode.TF32.code | KnnNativeCodes.FLAG_WGMMA_FUSED);
+                List<String> errors3 = Float64Reference.compare(db, queries, 10, top3, new int[] {0, 1, 2, 3, 511, 1023});
+                System.out.println((errors3.isEmpty() ? "PASS" : "FAIL " + errors3.get(0))
+                        + " timed config wgmma N=" + n + " Q=1024 k=10 (6 queries checked)");
+                failures += errors3.isEmpty() ? 0 : 1;
+            } catch (CudaException e) {
+                System.out.println("wgmma variant unavailable: " + e.getMessage());
+            }
         }
         return failures;
     }

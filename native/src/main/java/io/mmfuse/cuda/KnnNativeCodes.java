@@ -25,6 +25,8 @@ final class KnnNativeCodes {
     static final int FLAG_LEGACY_FUSED = 32;
     /** MMFUSE_FLAG_TWO_CTA_FUSED: OR-ed into a mode, picks the 128 x 128-tile, two-blocks-per-SM kernel. */
     static final int FLAG_TWO_CTA_FUSED = 64;
+    /** MMFUSE_FLAG_WGMMA_FUSED: OR-ed into a mode, picks the Hopper wgmma kernel (compute capability 9.0, k <= 32). */
+    static final int FLAG_WGMMA_FUSED = 128;
 
     private KnnNativeCodes() {}
 }
