@@ -3,7 +3,9 @@
 # $OUT set): device facts, (1) contract + GPU tests through the JUnit console, (2) correctness
 # against float64 on fresh awkward inputs and (3) kernel / Java-call timings (GpuKnnBench), then
 # torch baselines and (4) ceilings (torch_bench.py), and the joined table last. Full results go to
-# $OUT: run.log, selftest.log, contract.log, mmfuse.json, torch.json, results.md, results.json.
+# $OUT: run.log, selftest.log, contract.log, mmfuse.json, torch.json, results.md, results.json,
+# ncu.log (hardware counters of one warm Q = 1024 launch per tensor-core kernel). Step timeouts sum
+# to under 10 minutes, the device tool's limit for one command.
 # BENCH_QUICK=1 shrinks the sizes for a smoke run.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -28,7 +30,7 @@ python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.versio
 date -u
 
 echo; echo "== 0. kernels alone: C++ self-test against float64 (small cases)"
-timeout 120 "$carry/knn_selftest" --quick --no-timing >"$OUT/selftest.log" 2>&1
+timeout 90 "$carry/knn_selftest" --quick --no-timing >"$OUT/selftest.log" 2>&1
 rc=$?
 if [[ $rc -eq 126 || $rc -eq 127 ]] && command -v nvcc >/dev/null; then
   echo "prebuilt self-test does not run here (rc $rc); building it with this machine's nvcc"
@@ -45,7 +47,7 @@ echo "self-test exit code: $rc"
 [[ $rc -eq 0 ]] || status=1
 
 echo; echo "== 1. contract and GPU tests (JUnit console)"
-timeout 240 "$java" "${jopts[@]}" -jar "$carry/lib/junit-platform-console-standalone.jar" execute \
+timeout 140 "$java" "${jopts[@]}" -jar "$carry/lib/junit-platform-console-standalone.jar" execute \
   --class-path "$cp" --disable-banner --details=tree \
   --select-class io.mmfuse.cuda.CudaKnnContractTest --select-class io.mmfuse.cuda.CudaKnnGpuTest \
   --select-class io.mmfuse.cuda.CudaDevicesTest --select-class io.mmfuse.cuda.KnnNativeLoadTest \
@@ -62,13 +64,23 @@ if grep -q "no usable CUDA device" "$OUT/contract.log"; then
 fi
 
 echo; echo "== 2+3. correctness vs float64 and timings (Java, mmfuse)"
-timeout 300 "$java" "${jopts[@]}" -cp "$cp" io.mmfuse.cuda.GpuKnnBench --out "$OUT/mmfuse.json" "${quick[@]}"
+timeout 170 "$java" "${jopts[@]}" -cp "$cp" io.mmfuse.cuda.GpuKnnBench --out "$OUT/mmfuse.json" "${quick[@]}"
 rc=$?
 echo "GpuKnnBench exit code: $rc"
 [[ $rc -eq 0 ]] || status=1
 
 echo; echo "== 3+4. torch baselines and ceilings"
-PYTHONUNBUFFERED=1 timeout 240 python3 bench/gpu/torch_bench.py --out "$OUT/torch.json" "${quick[@]}" || status=1
+PYTHONUNBUFFERED=1 timeout 110 python3 bench/gpu/torch_bench.py --out "$OUT/torch.json" "${quick[@]}" || status=1
+
+echo; echo "== 5. hardware counters of the warm Q=1024 k=10 launch (ncu; wgmma and two-block kernels)"
+if command -v ncu >/dev/null; then
+  timeout 70 ncu --clock-control none --kernel-name regex:'wgmma_knn|fused_knn' --launch-skip 1 --launch-count 2 \
+    --section SpeedOfLight --section MemoryWorkloadAnalysis --section Occupancy \
+    --metrics lts__t_bytes.sum,sm__inst_executed_pipe_tensor.sum,smsp__cycles_active.avg \
+    "$carry/knn_selftest" --profile-launches >"$OUT/ncu.log" 2>&1
+  echo "ncu exit code: $? (full output in ncu.log)"
+  grep -E "wgmma_knn|fused_knn|Duration|Throughput|lts__t_bytes|pipe_tensor|Achieved Occupancy|L2 Hit" "$OUT/ncu.log" | head -40
+fi
 
 python3 bench/gpu/summarize.py "$OUT/mmfuse.json" "$OUT/torch.json" --md "$OUT/results.md" --json "$OUT/results.json"
 echo "visit status: $status (0 = all tests and correctness cases passed)"

@@ -206,9 +206,11 @@ std::vector<float> make_db(const Case& c, uint64_t seed) {
 int main(int argc, char** argv) {
     bool quick = false;
     bool timing = true;
+    bool profile = false;   // only two searches at N=1e6 d=256 Q=1024 k=10 per variant, for ncu
     for (int i = 1; i < argc; ++i) {
         if (!std::strcmp(argv[i], "--quick")) quick = true;
         if (!std::strcmp(argv[i], "--no-timing")) timing = false;
+        if (!std::strcmp(argv[i], "--profile-launches")) profile = true;
     }
     int count = 0;
     int st = mmfuse_device_count(&count);
@@ -220,6 +222,28 @@ int main(int argc, char** argv) {
     long long mem = 0;
     CK(mmfuse_device_info(0, name, sizeof name, &maj, &mnr, &mem, &sms));
     std::printf("device 0: %s sm_%d%d, %d SMs, %.1f GiB\n", name, maj, mnr, sms, mem / 1073741824.0);
+    if (profile) {
+        // Under ncu: --launch-skip 1 --launch-count 1 per kernel name profiles the warm launch.
+        const long long n = 1000000;
+        const int d = 256, nq = 1024, k = 10;
+        std::vector<float> db = gaussian(n * d, 99);
+        std::vector<float> q = gaussian(static_cast<long long>(nq) * d, 100);
+        mmfuse_knn_index* ix = nullptr;
+        CK(mmfuse_knn_create(0, d, &ix));
+        CK(mmfuse_knn_add(ix, db.data(), n));
+        std::vector<int> ids(static_cast<size_t>(nq) * k);
+        std::vector<float> ds(static_cast<size_t>(nq) * k);
+        const bool wg = maj == 9 && mnr == 0;
+        for (int flag : {MMFUSE_FLAG_TWO_CTA_FUSED, MMFUSE_FLAG_WGMMA_FUSED}) {
+            if (flag == MMFUSE_FLAG_WGMMA_FUSED && !wg) continue;
+            for (int rep = 0; rep < 2; ++rep) {
+                CK(mmfuse_knn_search(ix, q.data(), nq, k, MMFUSE_MODE_TF32 | flag, ids.data(), ds.data(), nullptr));
+            }
+        }
+        CK(mmfuse_knn_destroy(ix));
+        std::printf("profile launches done\n");
+        return 0;
+    }
 
     std::vector<Case> cases = {
         {"tiny", 1, 1, 1, 1, MMFUSE_MODE_AUTO, 0},
