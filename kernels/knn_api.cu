@@ -465,7 +465,7 @@ int mmfuse_knn_create(int device, int dim, mmfuse_knn_index** out) {
         ix->dp = padded_dim(dim);
         ix->sm_count = prop.multiProcessorCount;
         ix->smem_optin = prop.sharedMemPerBlockOptin;
-        ix->wgmma = prop.major == 9 && prop.minor == 0;
+        ix->wgmma = prop.major == 9 && prop.minor == 0 && mmfuse::wgmma_fused_supported();
         cudaError_t e = cudaStreamCreateWithFlags(&ix->stream, cudaStreamNonBlocking);
         if (e == cudaSuccess) {
             e = cudaMalloc(&ix->max_norm2, sizeof(float));

@@ -797,6 +797,9 @@ __global__ void __launch_bounds__(MNT) merge_rerank_kernel(const MergeArgs p) {
 SearchPlan make_plan(int sm_count, size_t smem_optin, int nq, long long n, int dp, int k,
                      bool allow_small_q, int fused_variant, bool wgmma) {
     SearchPlan p;
+    if (fused_variant == kFusedDefault && kWgmmaByDefault && wgmma && k <= kWarpSelectMaxK) {
+        fused_variant = kFusedWgmma;
+    }
     if (fused_variant == kFusedDefault) {
         fused_variant = kDefaultFusedVariant == kFusedTwoCta && k <= kTwoCtaDefaultMaxK ? kFusedTwoCta
                                                                                       : kFusedLegacy;

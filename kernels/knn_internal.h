@@ -36,6 +36,9 @@ constexpr int kFusedTwoCta = 1;
 // wgmma from swizzled shared memory, TF32 and k <= kWarpSelectMaxK (NOTES.md, "wgmma kernel");
 // 3xTF32 batches of such a plan run the legacy kernel.
 constexpr int kFusedWgmma = 2;
+// Default on compute capability 9.0 for k <= kWarpSelectMaxK (TF32 passes; 3xTF32 retries of
+// AUTO run the legacy kernel). Visit 6 decides whether it stays (NOTES.md, "wgmma kernel").
+constexpr bool kWgmmaByDefault = true;
 // Visit 3 (bench/results/gpu-2026-11-26-h100-visit3, H100, N=1e6, d=256): two blocks per SM won
 // in TF32 at Q=16/256/1024 (k=10: 7.16 -> 6.48 ms at Q=1024; k=100: 12.2 -> 10.5 ms) and lost at
 // k=1024 (50.2 -> 59.1 ms) and in explicit 3xTF32 mode (11.6 -> 13.5 ms at Q=1024).
@@ -101,6 +104,7 @@ cudaError_t launch_search(const SearchPlan& plan, int mode, const float* queries
 // slices); args as for the other tensor-core kernels, window from the kPrepTf32Trunc bound.
 struct FusedArgs;
 size_t wgmma_fused_smem_bytes();
+bool wgmma_fused_supported();   // the driver exposes the tensor-map encoder the kernel needs
 cudaError_t launch_wgmma_fused(const FusedArgs& args, int query_tiles, int slices, cudaStream_t stream);
 
 cudaError_t launch_row_norms(const float* x, long long rows, int dp, float* out,

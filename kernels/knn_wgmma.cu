@@ -7,13 +7,19 @@
 //    wgmma.m64n256k8 TF32 per 8 dimensions per warpgroup: the 64 x 256 product tile lives in
 //    128 accumulator registers per thread and is fed straight from shared memory, so the warps
 //    issue no fragment loads or conversions at all (mma.sync needed 1-1.5 LDS per MMA);
-//  - 32-dimension stages (128 bytes per row, the 128-byte swizzle atom) filled by cp.async with
-//    the swizzle applied on the store, 4 stages deep, one wgmma group kept in flight;
+//  - 32-dimension stages (128 bytes per row, the 128-byte swizzle atom) filled by the tensor
+//    memory accelerator (cp.async.bulk.tensor, one thread, completion on an mbarrier per stage),
+//    which applies the swizzle and zero-fills past the last query, row or dimension; 4 stages,
+//    prefetched 2 ahead, one wgmma group kept in flight. (A first version filled the stages
+//    with per-thread cp.async: correct, but 8 warps could not keep enough loads in flight and it
+//    ran at the mma.sync kernels' speed: bench/results/gpu-2026-11-27-h200-visit5.)
 //  - operands are the float32 bits as stored: whether the tensor cores round or truncate them to
 //    TF32, the window from prep_queries (kPrepTf32Trunc) covers both.
 // TF32 only, k <= kWarpSelectMaxK only (warp trims; 3xTF32 and larger k use knn_fused.cu).
 #include "knn_fused_common.cuh"
 #include "knn_internal.h"
+
+#include <cuda.h>   // CUtensorMap and its enums only: the encoder is reached through cudart
 
 namespace mmfuse {
 namespace {
@@ -34,14 +40,8 @@ __device__ __forceinline__ uint32_t smem_addr(const void* p) {
     return static_cast<uint32_t>(__cvta_generic_to_shared(p));
 }
 
-// Byte offset of 16-byte chunk `c` (0..7) of row `r` in a K-major tile with 128-byte swizzle
-// (the layout wgmma reads with swizzle mode 1): chunks are permuted by XOR with the row's index
-// within its 8-row group, which also spreads a warp's stores over all banks.
-__device__ __forceinline__ uint32_t sw128(int r, int c) {
-    return static_cast<uint32_t>(r * 128 + ((c ^ (r & 7)) << 4));
-}
-
-// Shared-memory matrix descriptor: K-major, 128-byte swizzle, 8-row groups 1024 bytes apart
+// Shared-memory matrix descriptor for the layout the TMA writes with CU_TENSOR_MAP_SWIZZLE_128B
+// (row r at r * 128 bytes, its 16-byte chunks permuted by XOR with r & 7): K-major, 128-byte swizzle, 8-row groups 1024 bytes apart
 // (stride byte offset); the leading byte offset is unused for this layout (set to 16 bytes).
 __device__ __forceinline__ uint64_t sw128_desc(uint32_t addr) {
     return static_cast<uint64_t>((addr & 0x3ffffu) >> 4) | (1ull << 16) | (64ull << 32) | (1ull << 62);
@@ -60,6 +60,36 @@ __device__ __forceinline__ void wgmma_wait() {
 }
 __device__ __forceinline__ void fence_proxy_async() {
     asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
+}
+__device__ __forceinline__ void mbar_init(uint64_t* bar, int count) {
+    asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;\n" ::"r"(smem_addr(bar)), "r"(count) : "memory");
+}
+__device__ __forceinline__ void mbar_expect_tx(uint64_t* bar, uint32_t bytes) {
+    asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;\n" ::"r"(smem_addr(bar)), "r"(bytes)
+                 : "memory");
+}
+__device__ __forceinline__ bool mbar_try_wait(uint64_t* bar, uint32_t parity) {
+    uint32_t done;
+    asm volatile(
+        "{\n.reg .pred p;\n"
+        "mbarrier.try_wait.parity.shared::cta.b64 p, [%1], %2;\n"
+        "selp.u32 %0, 1, 0, p;\n}\n"
+        : "=r"(done)
+        : "r"(smem_addr(bar)), "r"(parity)
+        : "memory");
+    return done != 0;
+}
+__device__ __forceinline__ void mbar_wait(uint64_t* bar, uint32_t parity) {
+    while (!mbar_try_wait(bar, parity)) {
+    }
+}
+// Box {32 dimensions, rows} at (col, row) of a 2-D tensor map into shared memory, swizzled.
+__device__ __forceinline__ void tma_load(void* dst, const CUtensorMap* map, int col, int row, uint64_t* bar) {
+    asm volatile(
+        "cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes"
+        " [%0], [%1, {%2, %3}], [%4];\n" ::"r"(smem_addr(dst)),
+        "l"(map), "r"(col), "r"(row), "r"(smem_addr(bar))
+        : "memory");
 }
 // Keeps the compiler from moving accumulator reads or writes across a wgmma wait or fence.
 __device__ __forceinline__ void pin(float (&d)[NACC]) {
@@ -110,7 +140,9 @@ __device__ __forceinline__ void wgmma_m64n256k8(float (&d)[NACC], uint64_t da, u
 }
 #endif
 
-__global__ void __launch_bounds__(NT, 1) wgmma_knn_kernel(const FusedArgs p) {
+// tq: the queries (nq x dp, box 32 x 128); tx: the database (n x dp, box 32 x 256).
+__global__ void __launch_bounds__(NT, 1) wgmma_knn_kernel(const FusedArgs p, const __grid_constant__ CUtensorMap tq,
+                                                          const __grid_constant__ CUtensorMap tx) {
 #if defined(__CUDA_ARCH_FEAT_SM90_ALL)
     extern __shared__ __align__(1024) unsigned char smem_raw[];
     __shared__ uint32_t thr_s[BM];   // admit iff ordered(dist) < thr
@@ -118,6 +150,7 @@ __global__ void __launch_bounds__(NT, 1) wgmma_knn_kernel(const FusedArgs p) {
     __shared__ int cnt_s[BM];
     __shared__ int ovf_s[BM];
     __shared__ int need_s;
+    __shared__ __align__(8) uint64_t full_s[STAGES];   // stage landed (TMA transaction bytes)
 
     // The swizzle is a function of address bits 4-9: stages must start on 1024 bytes (the
     // launch reserves ALIGN bytes of slack for this).
@@ -147,6 +180,10 @@ __global__ void __launch_bounds__(NT, 1) wgmma_knn_kernel(const FusedArgs p) {
     }
     if (tid == 0) {
         need_s = 0;
+        for (int st = 0; st < STAGES; ++st) {
+            mbar_init(&full_s[st], 1);
+        }
+        fence_proxy_async();   // the barriers' initialisation, visible to the async proxy
     }
     // This thread's two accumulator rows (wgmma f32 layout: row 16 * warp-in-group + g + 8h,
     // column 8i + 2t + j in register 4i + 2h + j, as in mma.sync's C fragment).
@@ -162,59 +199,30 @@ __global__ void __launch_bounds__(NT, 1) wgmma_knn_kernel(const FusedArgs p) {
     for (int i = 0; i < NACC; ++i) acc[i] = 0.f;
     __syncthreads();
 
-    // Stage `it` of the flattened (tile, 32-dimension chunk) stream into buffer `buf`, swizzled;
-    // rows past the queries or the slice and columns past dp are zero-filled.
+    // Stage `it` of the flattened (tile, 32-dimension chunk) stream into buffer `buf` (thread 0
+    // only). Out-of-range queries, rows and dimensions arrive as zeros; rows of the next slice
+    // that share the last tile are computed and filtered out by the epilogue (col < row_end).
     auto load_stage = [&](int it, int buf) {
         const int tile = it / KT;
         const int kt = it - tile * KT;
-        const long long xrow0 = row_begin + static_cast<long long>(tile) * BN;
-        const int col0 = kt * BK;
         unsigned char* sa = stages + buf * STAGE_BYTES;
-        unsigned char* sb = sa + A_BYTES;
-#pragma unroll
-        for (int i = 0; i < (BM * 8) / NT; ++i) {
-            const int c = tid + i * NT;
-            const int r = c >> 3;
-            const int ch = c & 7;
-            const int col = col0 + ch * 4;
-            const bool v = (q0 + r < p.nq) && (col < p.dp);
-            const float* src = v ? p.q + static_cast<long long>(q0 + r) * p.dp + col : p.q;
-            cp_async16(sa + sw128(r, ch), src, v);
-        }
-#pragma unroll
-        for (int i = 0; i < (BN * 8) / NT; ++i) {
-            const int c = tid + i * NT;
-            const int r = c >> 3;
-            const int ch = c & 7;
-            const int col = col0 + ch * 4;
-            const long long xr = xrow0 + r;
-            const bool v = (xr < row_end) && (col < p.dp);
-            const float* src = v ? p.x + xr * p.dp + col : p.x;
-            cp_async16(sb + sw128(r, ch), src, v);
-        }
+        mbar_expect_tx(&full_s[buf], STAGE_BYTES);
+        tma_load(sa, &tq, kt * BK, q0, &full_s[buf]);
+        tma_load(sa + A_BYTES, &tx, kt * BK, static_cast<int>(row_begin + static_cast<long long>(tile) * BN),
+                 &full_s[buf]);
     };
 
-    // Prefetch distance STAGES - 2: the buffer a load overwrites was last read by the wgmma group
-    // two iterations back, which every warpgroup has retired (wait_group 1) before the barrier.
-#pragma unroll
-    for (int st = 0; st < STAGES - 2; ++st) {
-        if (st < total) {
+    // Prefetch distance STAGES - 1: after issuing stage it, each warpgroup retires the group of
+    // stage it - 1 (wait_group 1) and the barrier makes that true for both, so the buffer of
+    // it - 1 can take stage it + STAGES - 1 while the tensor cores still work on stage it.
+    if (tid == 0) {
+        for (int st = 0; st < STAGES - 1 && st < total; ++st) {
             load_stage(st, st);
         }
-        cp_async_commit();
     }
 
     for (int it = 0; it < total; ++it) {
-        cp_async_wait<STAGES - 3>();
-        fence_proxy_async();   // cp.async wrote through the generic proxy; wgmma reads async
-        __syncthreads();
-        {
-            const int nxt = it + STAGES - 2;
-            if (nxt < total) {
-                load_stage(nxt, nxt % STAGES);
-            }
-            cp_async_commit();
-        }
+        mbar_wait(&full_s[it % STAGES], static_cast<uint32_t>((it / STAGES) & 1));
         const int kt = it % KT;
         {
             const uint32_t a_base = smem_addr(stages + (it % STAGES) * STAGE_BYTES) + wg * 64 * 128;
@@ -229,11 +237,22 @@ __global__ void __launch_bounds__(NT, 1) wgmma_knn_kernel(const FusedArgs p) {
             }
             wgmma_commit();
         }
+        // One branch per path (not a shared flag tested twice): ptxas must see that the path
+        // that reads the accumulators is the one that waited for all groups, or it serializes
+        // every wgmma (warning C7514).
         if (kt != KT - 1) {
             wgmma_wait<1>();
+            __syncthreads();
+            if (tid == 0 && it + STAGES - 1 < total) {
+                load_stage(it + STAGES - 1, (it + STAGES - 1) % STAGES);
+            }
             continue;
         }
         wgmma_wait<0>();
+        __syncthreads();
+        if (tid == 0 && it + STAGES - 1 < total) {
+            load_stage(it + STAGES - 1, (it + STAGES - 1) % STAGES);
+        }
         pin(acc);
 
         // Epilogue of one database tile: distances, threshold filter, append.
@@ -282,7 +301,9 @@ __global__ void __launch_bounds__(NT, 1) wgmma_knn_kernel(const FusedArgs p) {
             }
         }
     }
-    cp_async_wait<0>();
+    // The last stage always ends a tile (waited above); this only tells ptxas so, which would
+    // otherwise guard the loop exit with an injected wait (warning C7517).
+    wgmma_wait<0>();
     __syncthreads();
 
     for (int r = tid; r < BM; r += NT) {
@@ -305,14 +326,70 @@ size_t wgmma_fused_smem_bytes() {
     return static_cast<size_t>(STAGES) * STAGE_BYTES + ALIGN;
 }
 
+namespace {
+
+using EncodeTiled = CUresult (*)(CUtensorMap*, CUtensorMapDataType, cuuint32_t, void*, const cuuint64_t*,
+                                 const cuuint64_t*, const cuuint32_t*, const cuuint32_t*, CUtensorMapInterleave,
+                                 CUtensorMapSwizzle, CUtensorMapL2promotion, CUtensorMapFloatOOBfill);
+
+// The driver's tensor-map encoder through the runtime, so that nothing links libcuda.
+EncodeTiled tensor_map_encoder() {
+    static const EncodeTiled fn = [] {
+        void* f = nullptr;
+        cudaDriverEntryPointQueryResult q{};
+        if (cudaGetDriverEntryPointByVersion("cuTensorMapEncodeTiled", &f, 12000, cudaEnableDefault, &q) !=
+                cudaSuccess ||
+            q != cudaDriverEntryPointSuccess) {
+            f = nullptr;
+        }
+        return reinterpret_cast<EncodeTiled>(f);
+    }();
+    return fn;
+}
+
+// rows x dp float32, row-major (dp * 4 bytes apart, a multiple of 16), read in 32 x box_rows
+// boxes with 128-byte swizzle; out-of-range elements read as zero.
+cudaError_t make_map(CUtensorMap* map, const float* base, long long rows, int dp, int box_rows) {
+    const EncodeTiled encode = tensor_map_encoder();
+    if (encode == nullptr) {
+        return cudaErrorNotSupported;
+    }
+    const cuuint64_t dims[2] = {static_cast<cuuint64_t>(dp), static_cast<cuuint64_t>(rows)};
+    const cuuint64_t strides[1] = {static_cast<cuuint64_t>(dp) * sizeof(float)};
+    const cuuint32_t box[2] = {static_cast<cuuint32_t>(BK), static_cast<cuuint32_t>(box_rows)};
+    const cuuint32_t elem_strides[2] = {1, 1};
+    const CUresult r = encode(map, CU_TENSOR_MAP_DATA_TYPE_FLOAT32, 2, const_cast<float*>(base), dims, strides, box,
+                              elem_strides, CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,
+                              CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+    return r == CUDA_SUCCESS ? cudaSuccess : cudaErrorInvalidValue;
+}
+
+}  // namespace
+
+bool wgmma_fused_supported() {
+    return tensor_map_encoder() != nullptr;
+}
+
 cudaError_t launch_wgmma_fused(const FusedArgs& args, int query_tiles, int slices, cudaStream_t stream) {
+    if (args.n > 0x7fffffffLL) {
+        return cudaErrorInvalidValue;   // TMA row coordinates are 32-bit
+    }
+    CUtensorMap tq;
+    CUtensorMap tx;
+    cudaError_t e = make_map(&tq, args.q, args.nq, args.dp, BM);
+    if (e == cudaSuccess) {
+        e = make_map(&tx, args.x, args.n, args.dp, BN);
+    }
+    if (e != cudaSuccess) {
+        return e;
+    }
     const size_t smem = wgmma_fused_smem_bytes();
-    cudaError_t e = cudaFuncSetAttribute(wgmma_knn_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+    e = cudaFuncSetAttribute(wgmma_knn_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                          static_cast<int>(smem));
     if (e != cudaSuccess) {
         return e;
     }
-    wgmma_knn_kernel<<<dim3(query_tiles, slices), NT, smem, stream>>>(args);
+    wgmma_knn_kernel<<<dim3(query_tiles, slices), NT, smem, stream>>>(args, tq, tx);
     return cudaGetLastError();
 }
 
