@@ -19,6 +19,28 @@ cp="$carry/lib/mmfuse.jar:$carry/lib/mmfuse-tests.jar:$carry/lib/javacpp.jar:$ca
 cp="$cp:$carry/lib/slf4j-api.jar:$carry/lib/slf4j-simple.jar:$carry/lib/assertj-core.jar"
 jopts=(-Xmx24g -Dorg.slf4j.simpleLogger.defaultLogLevel=info -Dorg.bytedeco.javacpp.cachedir=/tmp/javacpp-cache)
 
+# BENCH_PROFILE=1: only the stall profile of the wgmma kernel's warm Q = 1024 launch (ncu warp
+# state and scheduler statistics, per-instruction SASS samples) into $OUT/ncu-detail.log and
+# $OUT/ncu-source.log.
+profile() {
+  echo "== stall profile (ncu) of the wgmma kernel"
+  nvidia-smi --query-gpu=name,clocks.sm,clocks.max.sm --format=csv,noheader
+  timeout 120 ncu --clock-control none --kernel-name regex:wgmma_knn --launch-skip 1 --launch-count 1 \
+    --section SpeedOfLight --section WarpStateStats --section SchedulerStats --section ComputeWorkloadAnalysis \
+    --section MemoryWorkloadAnalysis --section SourceCounters \
+    "$carry/knn_selftest" --profile-launches >"$OUT/ncu-detail.log" 2>&1
+  echo "ncu exit code: $?"
+  grep -E "Stall|Issued|Eligible|Active Warps|No Eligible|Duration|Throughput|Warp Cycles" "$OUT/ncu-detail.log" | head -40
+  timeout 120 ncu --clock-control none --kernel-name regex:wgmma_knn --launch-skip 1 --launch-count 1 \
+    --section WarpStateStats --section SourceCounters --page source --print-source sass \
+    "$carry/knn_selftest" --profile-launches >"$OUT/ncu-source.log" 2>&1
+  echo "ncu source page exit code: $? ($(wc -l <"$OUT/ncu-source.log") lines)"
+}
+if [[ "${BENCH_PROFILE:-0}" == 1 ]]; then
+  profile 2>&1 | tee "$OUT/run.log"
+  exit "${PIPESTATUS[0]}"
+fi
+
 visit() {
 status=0
 echo "== device"
