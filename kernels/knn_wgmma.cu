@@ -151,6 +151,7 @@ __global__ void __launch_bounds__(NT, 1) wgmma_knn_kernel(const FusedArgs p, con
     __shared__ int ovf_s[BM];
     __shared__ int need_s;
     __shared__ __align__(8) uint64_t full_s[STAGES];   // stage landed (TMA transaction bytes)
+    __shared__ __align__(8) float xn_s[BN];             // the current tile's row norms
 
     // The swizzle is a function of address bits 4-9: stages must start on 1024 bytes (the
     // launch reserves ALIGN bytes of slack for this).
@@ -221,6 +222,12 @@ __global__ void __launch_bounds__(NT, 1) wgmma_knn_kernel(const FusedArgs p, con
         }
     }
 
+    // Row norm of row `tid` of the current tile: loaded when the tile starts, stored to xn_s when
+    // it ends, so its latency hides behind the tile's MMAs. (Loading the norms inside the
+    // epilogue put one dependent global load per column on the critical path: 62 % of the
+    // kernel's stall samples on visit 7, bench/results/gpu-2026-11-27-h200-visit7.)
+    float xpre = 0.f;
+
     for (int it = 0; it < total; ++it) {
         mbar_wait(&full_s[it % STAGES], static_cast<uint32_t>((it / STAGES) & 1));
         const int kt = it % KT;
@@ -237,6 +244,10 @@ __global__ void __launch_bounds__(NT, 1) wgmma_knn_kernel(const FusedArgs p, con
             }
             wgmma_commit();
         }
+        if (kt == 0) {
+            const long long row = row_begin + static_cast<long long>(it / KT) * BN + tid;
+            xpre = row < row_end ? __ldg(p.xn + row) : 0.f;
+        }
         // One branch per path (not a shared flag tested twice): ptxas must see that the path
         // that reads the accumulators is the one that waited for all groups, or it serializes
         // every wgmma (warning C7514).
@@ -249,6 +260,7 @@ __global__ void __launch_bounds__(NT, 1) wgmma_knn_kernel(const FusedArgs p, con
             continue;
         }
         wgmma_wait<0>();
+        xn_s[tid] = xpre;
         __syncthreads();
         if (tid == 0 && it + STAGES - 1 < total) {
             load_stage(it + STAGES - 1, (it + STAGES - 1) % STAGES);
@@ -264,11 +276,12 @@ __global__ void __launch_bounds__(NT, 1) wgmma_knn_kernel(const FusedArgs p, con
             for (int h = 0; h < 2; ++h) thr_r[h] = thr_s[row_lo + 8 * h];
 #pragma unroll
             for (int i = 0; i < NACC / 4; ++i) {
+                const float2 xv2 = reinterpret_cast<const float2*>(xn_s)[4 * i + t];
 #pragma unroll
                 for (int j = 0; j < 2; ++j) {
                     const long long col = xrow0 + 8 * i + 2 * t + j;
                     const bool cv = col < row_end;
-                    const float xv = cv ? __ldg(p.xn + col) : 0.f;
+                    const float xv = j == 0 ? xv2.x : xv2.y;
 #pragma unroll
                     for (int h = 0; h < 2; ++h) {
                         const float dist = __fmaf_rn(-2.f, acc[4 * i + 2 * h + j], qn_r[h] + xv);
