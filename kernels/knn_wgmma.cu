@@ -202,7 +202,7 @@ __global__ void __launch_bounds__(NT, 1) wgmma_knn_kernel(const FusedArgs p, con
 
     // Stage `it` of the flattened (tile, 32-dimension chunk) stream into buffer `buf` (thread 0
     // only). Out-of-range queries, rows and dimensions arrive as zeros; rows of the next slice
-    // that share the last tile are computed and filtered out by the epilogue (col < row_end).
+    // that share the last tile are computed and never admitted (their norms read as NaN).
     auto load_stage = [&](int it, int buf) {
         const int tile = it / KT;
         const int kt = it - tile * KT;
@@ -246,7 +246,7 @@ __global__ void __launch_bounds__(NT, 1) wgmma_knn_kernel(const FusedArgs p, con
         }
         if (kt == 0) {
             const long long row = row_begin + static_cast<long long>(it / KT) * BN + tid;
-            xpre = row < row_end ? __ldg(p.xn + row) : 0.f;
+            xpre = row < row_end ? __ldg(p.xn + row) : __int_as_float(0x7fc00000);   // NaN: never admitted
         }
         // One branch per path (not a shared flag tested twice): ptxas must see that the path
         // that reads the accumulators is the one that waited for all groups, or it serializes
@@ -267,31 +267,56 @@ __global__ void __launch_bounds__(NT, 1) wgmma_knn_kernel(const FusedArgs p, con
         }
         pin(acc);
 
-        // Epilogue of one database tile: distances, threshold filter, append.
+        // Epilogue of one database tile: distances, threshold filter, append. Appends are rare
+        // after a slice's first tiles, so a branch-free pass (about 3 instructions per
+        // distance) first asks whether any lane of the warp admits anything; only then does the
+        // warp redo the tile with the appends (visit 9 profile: the branchy single pass was 47 %
+        // of the kernel's stall samples).
         {
             const int tile = it / KT;
             const long long xrow0 = row_begin + static_cast<long long>(tile) * BN;
-            uint32_t thr_r[2];
+            // admit iff ordered(dist) < thr  <=>  dist <= ordered_to_float(thr - 1), with
+            // kAdmitAll / kAdmitNone as +/-inf; a -0 distance compares like +0 (make_key folds
+            // it), and columns past the slice carry NaN norms (xn_s), which no compare admits.
+            float thr_f[2];
 #pragma unroll
-            for (int h = 0; h < 2; ++h) thr_r[h] = thr_s[row_lo + 8 * h];
+            for (int h = 0; h < 2; ++h) {
+                const uint32_t thr = thr_s[row_lo + 8 * h];
+                thr_f[h] = thr == kAdmitAll ? __int_as_float(0x7f800000)
+                           : thr == kAdmitNone ? __int_as_float(static_cast<int>(0xff800000u))
+                                               : ordered_to_float(thr - 1u);
+            }
+            bool hit = false;
 #pragma unroll
             for (int i = 0; i < NACC / 4; ++i) {
                 const float2 xv2 = reinterpret_cast<const float2*>(xn_s)[4 * i + t];
 #pragma unroll
                 for (int j = 0; j < 2; ++j) {
-                    const long long col = xrow0 + 8 * i + 2 * t + j;
-                    const bool cv = col < row_end;
-                    const float xv = j == 0 ? xv2.x : xv2.y;
 #pragma unroll
                     for (int h = 0; h < 2; ++h) {
-                        const float dist = __fmaf_rn(-2.f, acc[4 * i + 2 * h + j], qn_r[h] + xv);
-                        if (cv && float_to_ordered(dist + 0.0f) < thr_r[h]) {
-                            const int r = row_lo + 8 * h;
-                            const int pos = atomicAdd(&cnt_s[r], 1);
-                            p.cand[(static_cast<long long>(q0 + r) * p.slices + slice) * p.cap + pos] =
-                                make_key(dist, static_cast<uint32_t>(col));
-                            if (pos == p.limit) {
-                                need_s = 1;
+                        const float dist = __fmaf_rn(-2.f, acc[4 * i + 2 * h + j], qn_r[h] + (j == 0 ? xv2.x : xv2.y));
+                        hit |= dist <= thr_f[h];
+                    }
+                }
+            }
+            if (__any_sync(0xffffffffu, hit)) {
+#pragma unroll
+                for (int i = 0; i < NACC / 4; ++i) {
+                    const float2 xv2 = reinterpret_cast<const float2*>(xn_s)[4 * i + t];
+#pragma unroll
+                    for (int j = 0; j < 2; ++j) {
+#pragma unroll
+                        for (int h = 0; h < 2; ++h) {
+                            const float dist =
+                                __fmaf_rn(-2.f, acc[4 * i + 2 * h + j], qn_r[h] + (j == 0 ? xv2.x : xv2.y));
+                            if (dist <= thr_f[h]) {
+                                const int r = row_lo + 8 * h;
+                                const int pos = atomicAdd(&cnt_s[r], 1);
+                                p.cand[(static_cast<long long>(q0 + r) * p.slices + slice) * p.cap + pos] =
+                                    make_key(dist, static_cast<uint32_t>(xrow0 + 8 * i + 2 * t + j));
+                                if (pos == p.limit) {
+                                    need_s = 1;
+                                }
                             }
                         }
                     }
@@ -299,8 +324,11 @@ __global__ void __launch_bounds__(NT, 1) wgmma_knn_kernel(const FusedArgs p, con
             }
             __syncthreads();
             if (need_s) {
+                // Trim every row past half the limit, not only the full ones: rows fill at
+                // different tiles, and one pass per full row stalled the whole block 54 times per
+                // slice (visit 9). Any count above limit / 2 >= 64 > k is a valid trim input.
                 for (int r = warp; r < BM; r += NT / 32) {
-                    if (cnt_s[r] > p.limit) {
+                    if (cnt_s[r] > p.limit / 2) {
                         uint64_t* gbuf = p.cand + (static_cast<long long>(q0 + r) * p.slices + slice) * p.cap;
                         warp_compact(gbuf, cnt_s[r], p.k, win_s[r], p.limit, lane, &cnt_s[r], &thr_s[r],
                                      &ovf_s[r]);
