@@ -21,7 +21,9 @@ constexpr int kWarpSelectMaxK = 32;  // k up to this trims candidate buffers one
 constexpr int kSmallQMax = 16;
 // Automatic choice of the small-batch path. Measured on H100 (bench/results/gpu-2026-11-26-h100):
 // Q=1 0.42 vs 0.93 ms and Q=4 0.59 vs 0.96 ms favour it, Q=16 2.16 vs 1.00 ms favours the fused
-// tensor-core path, so only batches of up to 4 queries take it.
+// tensor-core path, so only batches of up to 4 queries take it. (Since the redux.sync trims the
+// tensor-core path takes 0.43 ms at Q=4 on H200 against 0.54 here, bench/results/
+// gpu-2026-11-27-h200-visit11: the bound should drop to 2-3 once a visit times Q = 2 and 3.)
 constexpr int kSmallQAutoMax = 4;
 constexpr int kSmallQThreads = 256;
 constexpr int kSmallQSmemFloats = 12 * 1024;   // 48 KB: no opt-in needed
@@ -37,7 +39,8 @@ constexpr int kFusedTwoCta = 1;
 // 3xTF32 batches of such a plan run the legacy kernel.
 constexpr int kFusedWgmma = 2;
 // Default on compute capability 9.0 for k <= kWarpSelectMaxK (TF32 passes; 3xTF32 retries of
-// AUTO run the legacy kernel). Visit 6 decides whether it stays (NOTES.md, "wgmma kernel").
+// AUTO run the legacy kernel). Measured on H200 (bench/results/gpu-2026-11-27-h200.md): Q=1024
+// k=10 2.80 ms against 6.56 ms for the two-block kernel, Q=256 0.99 vs 1.94, Q=16 0.49 vs 0.88.
 constexpr bool kWgmmaByDefault = true;
 // Visit 3 (bench/results/gpu-2026-11-26-h100-visit3, H100, N=1e6, d=256): two blocks per SM won
 // in TF32 at Q=16/256/1024 (k=10: 7.16 -> 6.48 ms at Q=1024; k=100: 12.2 -> 10.5 ms) and lost at
