@@ -50,6 +50,9 @@ final class TrainGanCommand implements Callable<Integer> {
     @Option(names = "--matching-shift", defaultValue = "0", description = "With --matching-weight: shift each generated image by a random whole number of pixels, up to this many each way, before the matching loss scores it, so that the generator cannot please the frozen model with pixel-exact patterns (0 = off, at most 8) (default: ${DEFAULT-VALUE}).")
     int matchingShift;
 
+    @Option(names = "--d-shift", defaultValue = "0", description = "Differentiable augmentation of the discriminator's input (DiffAugment translation): shift every image D sees, real or generated, by a random whole number of pixels up to this many each way (0 = off, at most 8) (default: ${DEFAULT-VALUE}).")
+    int discriminatorShift;
+
     @Option(names = "--word-weight", defaultValue = "0", description = "Weight of an auxiliary word loss (AC-GAN with the caption's words as labels): a head on the discriminator predicts the caption's vocabulary words from the image, for real and generated images, and the generator is trained to make it predict its caption's words (0 = off) (default: ${DEFAULT-VALUE}).")
     double wordWeight;
 
@@ -86,7 +89,7 @@ final class TrainGanCommand implements Callable<Integer> {
         int cores = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         GanConfig config = GanConfig.defaults().toBuilder().discriminator(mode(discriminator))
                 .generatorConditioning(conditioning(conditioning)).generatorUpsampling(upsampling(upsampling)).genWidth(width)
-                .discWidth(width).matchingWeight(matchingWeight).matchingShift(matchingShift).wordWeight(wordWeight).orderNegativeRate(orderNegativeRate)
+                .discWidth(width).matchingWeight(matchingWeight).matchingShift(matchingShift).discriminatorShift(discriminatorShift).wordWeight(wordWeight).orderNegativeRate(orderNegativeRate)
                 .objectNegatives(objectNegatives).batchSize(batch).seed(seed).threads(cores).build();
         GanTrainOptions.Builder options = GanTrainOptions.builder().maxSteps(steps)
                 .timeBudget(minutes == null ? null : Duration.ofMillis(Math.round(minutes * 60_000)))

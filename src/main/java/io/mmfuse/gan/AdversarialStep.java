@@ -67,11 +67,11 @@ final class AdversarialStep {
             if (conditional) {
                 Tensor wrongText = Tensors.floats(data.mismatchedEmbeddings(batch.wrongCaptions(),
                         batch.wrongIsHardNegative()), nets.device, b, textDim);
-                judged = nets.discriminator.judge(cat(new TensorVector(images, fake.detach(), images)),
+                judged = nets.discriminator.judge(augment(cat(new TensorVector(images, fake.detach(), images))),
                         cat(new TensorVector(text, text, wrongText)), withWords);
                 wrong = judged.logits().narrow(0, 2L * b, b);
             } else {
-                judged = nets.discriminator.judge(cat(new TensorVector(images, fake.detach())), null, withWords);
+                judged = nets.discriminator.judge(augment(cat(new TensorVector(images, fake.detach()))), null, withWords);
             }
             real = judged.logits().narrow(0, 0, b);
             fakeLogits = judged.logits().narrow(0, b, b);
@@ -95,7 +95,7 @@ final class AdversarialStep {
             double matchValue = Double.NaN;
             double gLossValue;
             try {
-                Discriminator.Judgement verdict = nets.discriminator.judge(fake, conditional ? text : null, withWords);
+                Discriminator.Judgement verdict = nets.discriminator.judge(augment(fake), conditional ? text : null, withWords);
                 Tensor kl = generated.conditioning().kl();
                 Tensor gLoss = AdversarialLoss.generator(config.loss(), verdict.logits())
                         .add(kl.mul(new Scalar(config.klWeight())));
@@ -124,6 +124,11 @@ final class AdversarialStep {
             return new Values(dLossValue, gLossValue, klValue, matchValue, real.mean().item_float(),
                     fakeLogits.mean().item_float(), wrong == null ? Double.NaN : wrong.mean().item_float());
         }
+    }
+
+    /** What D sees: each image shifted on its own (DiffAugment translation) when configured. */
+    private Tensor augment(Tensor images) {
+        return RandomTranslation.apply(images, config.discriminatorShift());
     }
 
     /** Which captions of the batch have a hard negative, or null when the data has none or none here. */

@@ -39,6 +39,10 @@ import io.mmfuse.InvalidInputException;
  * @param matchingShift with matchingWeight &gt; 0: the matching loss scores each generated image
  *     shifted by a random whole number of pixels up to this many each way (0 = unshifted, also in
  *     checkpoints written before this field existed); see {@link RandomTranslation}
+ * @param discriminatorShift differentiable augmentation of what the discriminator sees
+ *     (DiffAugment's translation): every real, generated and mismatched image is shifted by its own
+ *     random whole number of pixels up to this many each way, in D's update and in G's (0 = off,
+ *     also in checkpoints written before this field existed)
  * @param wordWeight weight of the auxiliary word loss (AC-GAN, with the caption's words as its
  *     labels): a head on the discriminator's pooled image features predicts which vocabulary words
  *     the caption holds, trained on real and generated images, and the generator is trained to make
@@ -72,6 +76,7 @@ public record GanConfig(
         double orderNegativeRate,
         boolean objectNegatives,
         int matchingShift,
+        int discriminatorShift,
         double wordWeight,
         int wordClasses,
         double lrG,
@@ -173,6 +178,10 @@ public record GanConfig(
         if (matchingShift > 0 && matchingWeight == 0) {
             throw new InvalidInputException("matchingShift", "needs the matching loss (matchingWeight > 0)");
         }
+        if (discriminatorShift < 0 || discriminatorShift > MAX_MATCHING_SHIFT) {
+            throw new InvalidInputException("discriminatorShift", "must be in [0, " + MAX_MATCHING_SHIFT + "] pixels, got "
+                    + discriminatorShift);
+        }
         nonNegative("wordWeight", wordWeight);
         if (wordClasses < 0 || (wordClasses > 0 && wordWeight == 0)) {
             throw new InvalidInputException("wordClasses", "must be 0 without a word loss and >= 0 with one, got "
@@ -195,7 +204,7 @@ public record GanConfig(
     public static GanConfig defaults() {
         return new GanConfig(100, 256, 128, 64, 64, SUPPORTED_IMAGE_SIZE, DiscriminatorMode.MATCHING_AWARE,
                 GeneratorConditioning.INPUT, GeneratorUpsampling.TRANSPOSED, true,
-                Loss.HINGE, 1.0, 0.0, 0.0, false, 0, 0.0, 0, 2e-4, 2e-4, 0.5, 0.999, 0.999, 64, 42L,
+                Loss.HINGE, 1.0, 0.0, 0.0, false, 0, 0, 0.0, 0, 2e-4, 2e-4, 0.5, 0.999, 0.999, 64, 42L,
                 Math.max(1, Runtime.getRuntime().availableProcessors()));
     }
 
@@ -256,6 +265,7 @@ public record GanConfig(
         private double orderNegativeRate;
         private boolean objectNegatives;
         private int matchingShift;
+        private int discriminatorShift;
         private double wordWeight;
         private int wordClasses;
         private double lrG;
@@ -284,6 +294,7 @@ public record GanConfig(
             orderNegativeRate = c.orderNegativeRate;
             objectNegatives = c.objectNegatives;
             matchingShift = c.matchingShift;
+            discriminatorShift = c.discriminatorShift;
             wordWeight = c.wordWeight;
             wordClasses = c.wordClasses;
             lrG = c.lrG;
@@ -312,6 +323,7 @@ public record GanConfig(
         public Builder orderNegativeRate(double v) { orderNegativeRate = v; return this; }
         public Builder objectNegatives(boolean v) { objectNegatives = v; return this; }
         public Builder matchingShift(int v) { matchingShift = v; return this; }
+        public Builder discriminatorShift(int v) { discriminatorShift = v; return this; }
         public Builder wordWeight(double v) { wordWeight = v; return this; }
         public Builder wordClasses(int v) { wordClasses = v; return this; }
         public Builder lrG(double v) { lrG = v; return this; }
@@ -325,7 +337,7 @@ public record GanConfig(
 
         public GanConfig build() {
             return new GanConfig(noiseDim, textDim, condDim, genWidth, discWidth, imageSize, discriminator, generatorConditioning,
-                    generatorUpsampling, spectralNorm, loss, klWeight, matchingWeight, orderNegativeRate, objectNegatives, matchingShift, wordWeight, wordClasses, lrG, lrD, beta1, beta2, emaDecay,
+                    generatorUpsampling, spectralNorm, loss, klWeight, matchingWeight, orderNegativeRate, objectNegatives, matchingShift, discriminatorShift, wordWeight, wordClasses, lrG, lrD, beta1, beta2, emaDecay,
                     batchSize, seed, threads);
         }
     }

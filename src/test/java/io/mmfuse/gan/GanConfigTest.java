@@ -42,6 +42,9 @@ class GanConfigTest {
         assertRejected(() -> GanConfig.builder().matchingWeight(1).matchingShift(GanConfig.MAX_MATCHING_SHIFT + 1).build(),
                 "matchingShift");
         assertRejected(() -> GanConfig.builder().matchingShift(2).build(), "matchingShift");
+        assertRejected(() -> GanConfig.builder().discriminatorShift(-1).build(), "discriminatorShift");
+        assertRejected(() -> GanConfig.builder().discriminatorShift(GanConfig.MAX_MATCHING_SHIFT + 1).build(),
+                "discriminatorShift");
         assertRejected(() -> GanConfig.builder().wordWeight(-1).build(), "wordWeight");
         assertRejected(() -> GanConfig.builder().wordClasses(5).build(), "wordClasses");
         assertRejected(() -> GanConfig.builder().wordWeight(1).wordClasses(-1).build(), "wordClasses");
@@ -58,7 +61,7 @@ class GanConfigTest {
     /** Fields added after the first checkpoints: a config.json without one loads with the field off. */
     @ParameterizedTest
     @ValueSource(strings = {"orderNegativeRate", "generatorConditioning", "generatorUpsampling", "objectNegatives",
-            "matchingShift", "wordWeight", "wordClasses"})
+            "matchingShift", "discriminatorShift", "wordWeight", "wordClasses"})
     void configsWrittenBeforeAFieldExistedLoadWithItOff(String field) throws Exception {
         ObjectMapper json = new ObjectMapper();
         com.fasterxml.jackson.databind.node.ObjectNode node = json.valueToTree(GanConfig.defaults());
@@ -75,12 +78,14 @@ class GanConfigTest {
         GanConfig resize = GanConfig.builder().generatorUpsampling(GanConfig.GeneratorUpsampling.RESIZE_CONV).build();
         GanConfig words = GanConfig.builder().wordWeight(0.5).wordClasses(40).build();
         GanConfig shifted = GanConfig.builder().matchingWeight(1).matchingShift(4).build();
-        for (GanConfig c : new GanConfig[] {resize, words, shifted}) {
+        GanConfig augmented = GanConfig.builder().discriminatorShift(4).build();
+        for (GanConfig c : new GanConfig[] {resize, words, shifted, augmented}) {
             assertThat(json.readValue(json.writeValueAsBytes(c), GanConfig.class)).isEqualTo(c);
         }
         assertThat(resize.sameArchitecture(GanConfig.defaults())).as("different generator layers").isFalse();
         assertThat(words.sameArchitecture(GanConfig.defaults())).as("D has one more head").isFalse();
         assertThat(shifted.sameArchitecture(GanConfig.defaults())).as("a loss setting only").isTrue();
+        assertThat(augmented.sameArchitecture(GanConfig.defaults())).as("an augmentation only").isTrue();
     }
 
     @Test
