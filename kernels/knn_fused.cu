@@ -493,14 +493,7 @@ __global__ void __launch_bounds__(NT, C::MIN_BLOCKS) fused_knn_kernel(const Fuse
     cp_async_wait<0>();
     __syncthreads();
 
-    for (int r = tid; r < BM; r += NT) {
-        if (q0 + r < p.nq) {
-            p.counts[static_cast<long long>(q0 + r) * p.slices + slice] = cnt_s[r];
-            if (ovf_s[r]) {
-                p.flags[q0 + r] = 1;
-            }
-        }
-    }
+    write_slice_counts<BM, NT>(p, q0, slice, tid, cnt_s, ovf_s);
 }
 
 // Small batches (nq <= QMAX <= kSmallQMax, k <= kWarpSelectMaxK): a 128-query tensor-core tile

@@ -105,4 +105,19 @@ inline __device__ void warp_compact(uint64_t* gbuf, int count, int k, float wind
     }
 }
 
+// End of a tensor-core block: each of its BMQ query rows' candidate count for this slice, and the
+// query's overflow flag when a trim had to cut its window.
+template <int BMQ, int NTHREADS>
+__device__ __forceinline__ void write_slice_counts(const FusedArgs& p, int q0, int slice, int tid, const int* cnt_s,
+                                                   const int* ovf_s) {
+    for (int r = tid; r < BMQ; r += NTHREADS) {
+        if (q0 + r < p.nq) {
+            p.counts[static_cast<long long>(q0 + r) * p.slices + slice] = cnt_s[r];
+            if (ovf_s[r]) {
+                p.flags[q0 + r] = 1;
+            }
+        }
+    }
+}
+
 }  // namespace mmfuse

@@ -339,14 +339,7 @@ __global__ void __launch_bounds__(NT, 1) wgmma_knn_kernel(const FusedArgs p, con
     wgmma_wait<0>();
     __syncthreads();
 
-    for (int r = tid; r < BM; r += NT) {
-        if (q0 + r < p.nq) {
-            p.counts[static_cast<long long>(q0 + r) * p.slices + slice] = cnt_s[r];
-            if (ovf_s[r]) {
-                p.flags[q0 + r] = 1;
-            }
-        }
-    }
+    write_slice_counts<BM, NT>(p, q0, slice, tid, cnt_s, ovf_s);
 #else
     // Built for another target: make_plan never picks this kernel there.
     __trap();
