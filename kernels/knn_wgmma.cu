@@ -10,7 +10,7 @@
 //  - 32-dimension stages (128 bytes per row, the 128-byte swizzle atom) filled by the tensor
 //    memory accelerator (cp.async.bulk.tensor, one thread, completion on an mbarrier per stage),
 //    which applies the swizzle and zero-fills past the last query, row or dimension; 4 stages,
-//    prefetched 2 ahead, one wgmma group kept in flight. (A first version filled the stages
+//    prefetched 3 ahead, one wgmma group kept in flight. (A first version filled the stages
 //    with per-thread cp.async: correct, but 8 warps could not keep enough loads in flight and it
 //    ran at the mma.sync kernels' speed: bench/results/gpu-2026-11-27-h200-visit5.)
 //  - operands are the float32 bits as stored: whether the tensor cores round or truncate them to
@@ -224,7 +224,7 @@ __global__ void __launch_bounds__(NT, 1) wgmma_knn_kernel(const FusedArgs p, con
 
     // Row norm of row `tid` of the current tile: loaded when the tile starts, stored to xn_s when
     // it ends, so its latency hides behind the tile's MMAs. (Loading the norms inside the
-    // epilogue put one dependent global load per column on the critical path: 62 % of the
+    // epilogue put one dependent global load per column on the critical path: 63 % of the
     // kernel's stall samples on visit 7, bench/results/gpu-2026-11-27-h200-visit7.)
     float xpre = 0.f;
 
