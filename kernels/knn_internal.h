@@ -38,6 +38,8 @@ constexpr int kFusedTwoCta = 1;
 // wgmma from swizzled shared memory, TF32 and k <= kWarpSelectMaxK (NOTES.md, "wgmma kernel");
 // 3xTF32 batches of such a plan run the legacy kernel.
 constexpr int kFusedWgmma = 2;
+// The wgmma kernel with the leaner epilogue (knn_wgmma.cu, LEAN): opt-in, not yet measured.
+constexpr int kFusedWgmmaLean = 3;
 // Default on compute capability 9.0 for k <= kWarpSelectMaxK (TF32 passes; 3xTF32 retries of
 // AUTO run the legacy kernel). Measured on H200 (bench/results/gpu-2026-11-27-h200.md): Q=1024
 // k=10 2.80 ms against 6.56 ms for the two-block kernel, Q=256 0.99 vs 1.94, Q=16 0.49 vs 0.88.
@@ -108,7 +110,7 @@ cudaError_t launch_search(const SearchPlan& plan, int mode, const float* queries
 struct FusedArgs;
 size_t wgmma_fused_smem_bytes();
 bool wgmma_fused_supported();   // the driver exposes the tensor-map encoder the kernel needs
-cudaError_t launch_wgmma_fused(const FusedArgs& args, int query_tiles, int slices, cudaStream_t stream);
+cudaError_t launch_wgmma_fused(const FusedArgs& args, int query_tiles, int slices, bool lean, cudaStream_t stream);
 
 cudaError_t launch_row_norms(const float* x, long long rows, int dp, float* out,
                              cudaStream_t stream);

@@ -140,7 +140,37 @@ __device__ __forceinline__ void wgmma_m64n256k8(float (&d)[NACC], uint64_t da, u
 }
 #endif
 
+#if defined(__CUDA_ARCH_FEAT_SM90_ALL)
+// One distance of the epilogue: dist = |q|^2 + |x|^2 - 2 q.x (the value its key carries), admitted
+// iff dist <= thr. The warp votes first, so the branch is warp-uniform and the compiler's
+// divergence bookkeeping only runs when a lane admits; every lane then takes part in the atomic
+// (adding 0 when it does not admit): with the append alone inside, the compiler folds the two
+// tests into one divergent branch per distance.
+__device__ __forceinline__ void admit_one(const FusedArgs& p, float a, float qx, float thr, int r, int q0, int slice,
+                                          long long col, int* cnt_s, int* need_s) {
+    const float dist = __fmaf_rn(-2.f, a, qx);
+    const bool admit = dist <= thr;
+    if (__any_sync(0xffffffffu, admit)) {
+        const int pos = atomicAdd(&cnt_s[r], admit ? 1 : 0);
+        if (admit) {
+            p.cand[(static_cast<long long>(q0 + r) * p.slices + slice) * p.cap + pos] =
+                make_key(dist, static_cast<uint32_t>(col));
+            if (pos == p.limit) {
+                *need_s = 1;
+            }
+        }
+    }
+}
+#endif
+
 // tq: the queries (nq x dp, box 32 x 128); tx: the database (n x dp, box 32 x 256).
+// LEAN (opt-in, MMFUSE_FLAG_WGMMA_LEAN_FUSED, not yet measured on a GPU): the epilogue first tests
+// |x|^2 - 2 q.x against (thr - |q|^2 + W), one FFMA and one compare per distance and one warp vote
+// per 4, and runs admit_one only where that vote passes. The widening by the row's window W
+// (>= 2 eps, and eps already budgets 4u (|q|^2 + |x|^2 + 2|q||x|) for exactly this arithmetic)
+// covers the rounding differences of the two formulas, so every distance admit_one would admit
+// reaches it: the appended keys are the plain epilogue's.
+template <bool LEAN>
 __global__ void __launch_bounds__(NT, 1) wgmma_knn_kernel(const FusedArgs p, const __grid_constant__ CUtensorMap tq,
                                                           const __grid_constant__ CUtensorMap tx) {
 #if defined(__CUDA_ARCH_FEAT_SM90_ALL)
@@ -267,12 +297,10 @@ __global__ void __launch_bounds__(NT, 1) wgmma_knn_kernel(const FusedArgs p, con
         }
         pin(acc);
 
-        // Epilogue of one database tile: distances, threshold filter, append. One warp vote per
-        // distance keeps the rare appends off the common path: the branch is warp-uniform, so
-        // the compiler's per-branch divergence bookkeeping only runs when a lane admits (visit
-        // 10 profile: a whole-tile vote was true for 99.5 % of warp-tiles, since 16 rows x 256
-        // columns nearly always hold one admission, and the branchy append pass then cost 36 %
-        // of the samples; visit 9: 47 % for the single branchy pass).
+        // Epilogue of one database tile: distances, threshold filter, append (admit_one). A
+        // whole-tile vote did not help (visit 10: true for 99.5 % of warp-tiles, since 16 rows x
+        // 256 columns nearly always hold one admission); visit 9: 47 % of the samples for a
+        // single branchy pass.
         {
             const int tile = it / KT;
             const long long xrow0 = row_begin + static_cast<long long>(tile) * BN;
@@ -287,29 +315,44 @@ __global__ void __launch_bounds__(NT, 1) wgmma_knn_kernel(const FusedArgs p, con
                            : thr == kAdmitNone ? __int_as_float(static_cast<int>(0xff800000u))
                                                : ordered_to_float(thr - 1u);
             }
+            if constexpr (LEAN) {
+                float thr_y[2];
 #pragma unroll
-            for (int i = 0; i < NACC / 4; ++i) {
-                const float2 xv2 = reinterpret_cast<const float2*>(xn_s)[4 * i + t];
+                for (int h = 0; h < 2; ++h) {
+                    thr_y[h] = (thr_f[h] - qn_r[h]) + win_s[row_lo + 8 * h];
+                }
 #pragma unroll
-                for (int j = 0; j < 2; ++j) {
+                for (int i = 0; i < NACC / 4; ++i) {
+                    const float2 xv2 = reinterpret_cast<const float2*>(xn_s)[4 * i + t];
+                    bool any = false;
 #pragma unroll
-                    for (int h = 0; h < 2; ++h) {
-                        const float dist =
-                            __fmaf_rn(-2.f, acc[4 * i + 2 * h + j], qn_r[h] + (j == 0 ? xv2.x : xv2.y));
-                        const bool admit = dist <= thr_f[h];
-                        if (__any_sync(0xffffffffu, admit)) {
-                            // Every lane takes part (adding 0 when it does not admit): with the
-                            // append alone inside, the compiler folds the two tests into one
-                            // divergent branch per distance.
-                            const int r = row_lo + 8 * h;
-                            const int pos = atomicAdd(&cnt_s[r], admit ? 1 : 0);
-                            if (admit) {
-                                p.cand[(static_cast<long long>(q0 + r) * p.slices + slice) * p.cap + pos] =
-                                    make_key(dist, static_cast<uint32_t>(xrow0 + 8 * i + 2 * t + j));
-                                if (pos == p.limit) {
-                                    need_s = 1;
-                                }
+                    for (int j = 0; j < 2; ++j) {
+#pragma unroll
+                        for (int h = 0; h < 2; ++h) {
+                            any |= __fmaf_rn(-2.f, acc[4 * i + 2 * h + j], j == 0 ? xv2.x : xv2.y) <= thr_y[h];
+                        }
+                    }
+                    if (__any_sync(0xffffffffu, any)) {
+#pragma unroll
+                        for (int j = 0; j < 2; ++j) {
+#pragma unroll
+                            for (int h = 0; h < 2; ++h) {
+                                admit_one(p, acc[4 * i + 2 * h + j], qn_r[h] + (j == 0 ? xv2.x : xv2.y), thr_f[h],
+                                          row_lo + 8 * h, q0, slice, xrow0 + 8 * i + 2 * t + j, cnt_s, &need_s);
                             }
+                        }
+                    }
+                }
+            } else {
+#pragma unroll
+                for (int i = 0; i < NACC / 4; ++i) {
+                    const float2 xv2 = reinterpret_cast<const float2*>(xn_s)[4 * i + t];
+#pragma unroll
+                    for (int j = 0; j < 2; ++j) {
+#pragma unroll
+                        for (int h = 0; h < 2; ++h) {
+                            admit_one(p, acc[4 * i + 2 * h + j], qn_r[h] + (j == 0 ? xv2.x : xv2.y), thr_f[h],
+                                      row_lo + 8 * h, q0, slice, xrow0 + 8 * i + 2 * t + j, cnt_s, &need_s);
                         }
                     }
                 }
@@ -396,7 +439,7 @@ bool wgmma_fused_supported() {
     return tensor_map_encoder() != nullptr;
 }
 
-cudaError_t launch_wgmma_fused(const FusedArgs& args, int query_tiles, int slices, cudaStream_t stream) {
+cudaError_t launch_wgmma_fused(const FusedArgs& args, int query_tiles, int slices, bool lean, cudaStream_t stream) {
     if (args.n > 0x7fffffffLL) {
         return cudaErrorInvalidValue;   // TMA row coordinates are 32-bit
     }
@@ -410,12 +453,12 @@ cudaError_t launch_wgmma_fused(const FusedArgs& args, int query_tiles, int slice
         return e;
     }
     const size_t smem = wgmma_fused_smem_bytes();
-    e = cudaFuncSetAttribute(wgmma_knn_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                         static_cast<int>(smem));
+    auto kernel = lean ? wgmma_knn_kernel<true> : wgmma_knn_kernel<false>;
+    e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem));
     if (e != cudaSuccess) {
         return e;
     }
-    wgmma_knn_kernel<<<dim3(query_tiles, slices), NT, smem, stream>>>(args, tq, tx);
+    kernel<<<dim3(query_tiles, slices), NT, smem, stream>>>(args, tq, tx);
     return cudaGetLastError();
 }
 

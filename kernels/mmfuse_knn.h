@@ -62,6 +62,8 @@ extern "C" {
  * the three variant flags.
  */
 #define MMFUSE_FLAG_WGMMA_FUSED 128
+/** WGMMA with the leaner epilogue (same results by construction; opt-in until a GPU visit times it). */
+#define MMFUSE_FLAG_WGMMA_LEAN_FUSED 256
 
 typedef struct mmfuse_knn_index mmfuse_knn_index;
 

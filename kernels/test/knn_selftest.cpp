@@ -302,9 +302,11 @@ int main(int argc, char** argv) {
         CK(mmfuse_knn_uses_small_q(ix, c.nq, c.k, &small_q));
         // Every tensor-core variant the device and k allow (the flag does not matter on the
         // small-Q path).
-        for (int vflag : {MMFUSE_FLAG_LEGACY_FUSED, MMFUSE_FLAG_TWO_CTA_FUSED, MMFUSE_FLAG_WGMMA_FUSED}) {
+        for (int vflag : {MMFUSE_FLAG_LEGACY_FUSED, MMFUSE_FLAG_TWO_CTA_FUSED, MMFUSE_FLAG_WGMMA_FUSED,
+                          MMFUSE_FLAG_WGMMA_LEAN_FUSED}) {
             if (small_q && vflag != MMFUSE_FLAG_LEGACY_FUSED) continue;
-            if (vflag == MMFUSE_FLAG_WGMMA_FUSED && (!hopper || c.k > 32)) continue;
+            const bool wg = vflag == MMFUSE_FLAG_WGMMA_FUSED || vflag == MMFUSE_FLAG_WGMMA_LEAN_FUSED;
+            if (wg && (!hopper || c.k > 32)) continue;
             std::vector<int> ids(static_cast<size_t>(c.nq) * c.k, -7);
             std::vector<float> dists(static_cast<size_t>(c.nq) * c.k, std::nanf(""));
             int inexact = -1;
@@ -314,7 +316,8 @@ int main(int argc, char** argv) {
             const char* path = small_q                              ? "smallq"
                                : vflag == MMFUSE_FLAG_LEGACY_FUSED  ? "fused"
                                : vflag == MMFUSE_FLAG_TWO_CTA_FUSED ? "fused2"
-                                                                    : "wgmma";
+                               : vflag == MMFUSE_FLAG_WGMMA_FUSED   ? "wgmma"
+                                                                    : "wgmma2";
             std::printf("%s case %-12s %-6s N=%-8lld d=%-4d Q=%-4d k=%-5d mode=%-6s inexact=%d%s%s\n",
                         ok ? "PASS" : "FAIL", c.name.c_str(), path, c.n, c.d, c.nq, c.k, mode_name(c.mode),
                         inexact, ok ? "" : "  ", why.c_str());
@@ -380,7 +383,10 @@ int main(int argc, char** argv) {
         }
         // Correctness of the big timed configuration on a few queries.
         std::vector<int> big_modes = {0, 1, 0 | V2, 1 | V2};
-        if (hopper) big_modes.push_back(0 | W);
+        if (hopper) {
+            big_modes.push_back(0 | W);
+            big_modes.push_back(0 | MMFUSE_FLAG_WGMMA_LEAN_FUSED);
+        }
         for (int mode : big_modes) {
             const int nq = 1024;
             const int k = 10;
@@ -388,11 +394,12 @@ int main(int argc, char** argv) {
             std::vector<float> ds(static_cast<size_t>(nq) * k);
             int inexact = -1;
             CK(mmfuse_knn_search(ix, q.data(), nq, k, mode, ids.data(), ds.data(), &inexact));
-            Case c{"big-timed", n, d, nq, k, mode & ~(V2 | W), 0};
+            Case c{"big-timed", n, d, nq, k, mode & ~(V2 | W | MMFUSE_FLAG_WGMMA_LEAN_FUSED), 0};
             std::string why;
             bool ok = checker.check(c, db, q, ids, ds, 32, why);
             std::printf("%s case big-timed %s N=1e6 d=256 Q=1024 k=10 mode=%s (32 queries checked) inexact=%d %s\n",
-                        ok ? "PASS" : "FAIL", (mode & W) ? "wgmma" : (mode & V2) ? "fused2" : "fused", mode_name(mode & ~(V2 | W)), inexact,
+                        ok ? "PASS" : "FAIL", (mode & MMFUSE_FLAG_WGMMA_LEAN_FUSED) ? "wgmma2" : (mode & W) ? "wgmma" : (mode & V2) ? "fused2" : "fused",
+                        mode_name(mode & ~(V2 | W | MMFUSE_FLAG_WGMMA_LEAN_FUSED)), inexact,
                         why.c_str());
             if (!ok) checker.failures++;
         }

@@ -191,6 +191,7 @@ public final class GpuKnnBench {
                     List<String> variants = new ArrayList<>(smallQ ? List.of("smallq", "fused") : List.of("fused", "fused2"));
                     if (mode == CudaKnn.Mode.TF32 && cfg[1] <= 32) {
                         variants.add("wgmma");
+                        variants.add("wgmma2");   // the leaner epilogue (opt-in until measured)
                     }
                     for (String variant : variants) {
                         boolean javaCall = variant.equals(variants.get(0));
@@ -199,13 +200,14 @@ public final class GpuKnnBench {
                             case "smallq" -> 0;
                             case "fused" -> smallQ ? KnnNativeCodes.FLAG_FUSED_ONLY : KnnNativeCodes.FLAG_LEGACY_FUSED;
                             case "wgmma" -> KnnNativeCodes.FLAG_FUSED_ONLY | KnnNativeCodes.FLAG_WGMMA_FUSED;
+                            case "wgmma2" -> KnnNativeCodes.FLAG_FUSED_ONLY | KnnNativeCodes.FLAG_WGMMA_LEAN_FUSED;
                             default -> KnnNativeCodes.FLAG_TWO_CTA_FUSED;
                         };
                         double kernel;
                         try {
                             kernel = kernelMedianMs(index, q, cfg[1], code);
                         } catch (CudaException e) {
-                            if (variant.equals("wgmma")) {   // not a compute capability 9.0 device
+                            if (variant.startsWith("wgmma")) {   // not a compute capability 9.0 device
                                 System.out.println("wgmma variant unavailable: " + e.getMessage());
                                 continue;
                             }
@@ -235,15 +237,18 @@ public final class GpuKnnBench {
             System.out.println((errors2.isEmpty() ? "PASS" : "FAIL " + errors2.get(0))
                     + " timed config fused2 N=" + n + " Q=1024 k=10 (6 queries checked)");
             failures += errors2.isEmpty() ? 0 : 1;
-            // And through the wgmma kernel, on a device that has it.
-            try {
-                TopK top3 = searchWithFlags(index, queries, 10, CudaKnn.Mode.TF32.code | KnnNativeCodes.FLAG_WGMMA_FUSED);
-                List<String> errors3 = Float64Reference.compare(db, queries, 10, top3, new int[] {0, 1, 2, 3, 511, 1023});
-                System.out.println((errors3.isEmpty() ? "PASS" : "FAIL " + errors3.get(0))
-                        + " timed config wgmma N=" + n + " Q=1024 k=10 (6 queries checked)");
-                failures += errors3.isEmpty() ? 0 : 1;
-            } catch (CudaException e) {
-                System.out.println("wgmma variant unavailable: " + e.getMessage());
+            // And through both wgmma kernels, on a device that has them.
+            for (int flag : new int[] {KnnNativeCodes.FLAG_WGMMA_FUSED, KnnNativeCodes.FLAG_WGMMA_LEAN_FUSED}) {
+                String name = flag == KnnNativeCodes.FLAG_WGMMA_FUSED ? "wgmma" : "wgmma2";
+                try {
+                    TopK top3 = searchWithFlags(index, queries, 10, CudaKnn.Mode.TF32.code | flag);
+                    List<String> errors3 = Float64Reference.compare(db, queries, 10, top3, new int[] {0, 1, 2, 3, 511, 1023});
+                    System.out.println((errors3.isEmpty() ? "PASS" : "FAIL " + errors3.get(0))
+                            + " timed config " + name + " N=" + n + " Q=1024 k=10 (6 queries checked)");
+                    failures += errors3.isEmpty() ? 0 : 1;
+                } catch (CudaException e) {
+                    System.out.println(name + " variant unavailable: " + e.getMessage());
+                }
             }
         }
         return failures;
