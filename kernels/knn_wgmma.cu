@@ -315,15 +315,16 @@ __global__ void __launch_bounds__(NT, 1) wgmma_knn_kernel(const FusedArgs p, con
                            : thr == kAdmitNone ? __int_as_float(static_cast<int>(0xff800000u))
                                                : ordered_to_float(thr - 1u);
             }
-            if constexpr (LEAN) {
-                float thr_y[2];
+            float thr_y[2];   // LEAN: the pre-test's threshold on |x|^2 - 2 q.x
 #pragma unroll
-                for (int h = 0; h < 2; ++h) {
-                    thr_y[h] = (thr_f[h] - qn_r[h]) + win_s[row_lo + 8 * h];
-                }
+            for (int h = 0; h < 2; ++h) {
+                thr_y[h] = (thr_f[h] - qn_r[h]) + win_s[row_lo + 8 * h];
+            }
 #pragma unroll
-                for (int i = 0; i < NACC / 4; ++i) {
-                    const float2 xv2 = reinterpret_cast<const float2*>(xn_s)[4 * i + t];
+            for (int i = 0; i < NACC / 4; ++i) {
+                const float2 xv2 = reinterpret_cast<const float2*>(xn_s)[4 * i + t];
+                bool go = true;
+                if constexpr (LEAN) {
                     bool any = false;
 #pragma unroll
                     for (int j = 0; j < 2; ++j) {
@@ -332,21 +333,9 @@ __global__ void __launch_bounds__(NT, 1) wgmma_knn_kernel(const FusedArgs p, con
                             any |= __fmaf_rn(-2.f, acc[4 * i + 2 * h + j], j == 0 ? xv2.x : xv2.y) <= thr_y[h];
                         }
                     }
-                    if (__any_sync(0xffffffffu, any)) {
-#pragma unroll
-                        for (int j = 0; j < 2; ++j) {
-#pragma unroll
-                            for (int h = 0; h < 2; ++h) {
-                                admit_one(p, acc[4 * i + 2 * h + j], qn_r[h] + (j == 0 ? xv2.x : xv2.y), thr_f[h],
-                                          row_lo + 8 * h, q0, slice, xrow0 + 8 * i + 2 * t + j, cnt_s, &need_s);
-                            }
-                        }
-                    }
+                    go = __any_sync(0xffffffffu, any);
                 }
-            } else {
-#pragma unroll
-                for (int i = 0; i < NACC / 4; ++i) {
-                    const float2 xv2 = reinterpret_cast<const float2*>(xn_s)[4 * i + t];
+                if (go) {
 #pragma unroll
                     for (int j = 0; j < 2; ++j) {
 #pragma unroll
