@@ -305,12 +305,18 @@ int take_variant_flags(const mmfuse_knn_index* ix, int k, int* mode, int* varian
     return MMFUSE_OK;
 }
 
+// The launch plan of one search on this index (its device's SMs, shared memory and wgmma support).
+mmfuse::SearchPlan plan_for(const mmfuse_knn_index* ix, int nq, int k, bool allow_small_q = true,
+                            int fused_variant = mmfuse::kFusedDefault) {
+    return mmfuse::make_plan(ix->sm_count, ix->smem_optin, nq, ix->n, ix->dp, k, allow_small_q, fused_variant,
+                             ix->wgmma);
+}
+
 // One chunk on device memory: queries already padded to dp.
 int run_chunk(mmfuse_knn_index* ix, Scratch* s, const float* dq, int nq, int k, int mode, int* dids,
               float* ddists, int* dflags, cudaStream_t stream, bool allow_small_q = true,
               int fused_variant = mmfuse::kFusedDefault) {
-    const mmfuse::SearchPlan plan = mmfuse::make_plan(ix->sm_count, ix->smem_optin, nq, ix->n,
-                                                      ix->dp, k, allow_small_q, fused_variant, ix->wgmma);
+    const mmfuse::SearchPlan plan = plan_for(ix, nq, k, allow_small_q, fused_variant);
     MMFUSE_CHECK(s->search.ensure(mmfuse::search_scratch_bytes(plan), "allocating search scratch"));
     mmfuse::SearchBuffers buf = mmfuse::carve_search_buffers(plan, s->search.ptr);
     if (dflags != nullptr) {
@@ -593,7 +599,7 @@ int mmfuse_knn_scratch_bytes(const mmfuse_knn_index* ix, int nq, int k, long lon
             return fail(MMFUSE_ERR_INVALID_ARGUMENT, "bytes is NULL");
         }
         *bytes = static_cast<long long>(
-            mmfuse::search_scratch_bytes(mmfuse::make_plan(ix->sm_count, ix->smem_optin, nq, ix->n, ix->dp, k, true, mmfuse::kFusedDefault, ix->wgmma)));
+            mmfuse::search_scratch_bytes(plan_for(ix, nq, k)));
         return MMFUSE_OK;
     });
 }
@@ -604,7 +610,7 @@ int mmfuse_knn_uses_small_q(const mmfuse_knn_index* ix, int nq, int k, int* smal
         if (small_q == nullptr) {
             return fail(MMFUSE_ERR_INVALID_ARGUMENT, "small_q is NULL");
         }
-        *small_q = mmfuse::make_plan(ix->sm_count, ix->smem_optin, nq, ix->n, ix->dp, k, true, mmfuse::kFusedDefault, ix->wgmma).small_q ? 1 : 0;
+        *small_q = plan_for(ix, nq, k).small_q ? 1 : 0;
         return MMFUSE_OK;
     });
 }
@@ -684,8 +690,7 @@ int mmfuse_knn_search(mmfuse_knn_index* ix, const float* host_queries, int nq, i
             for (;;) {
                 MMFUSE_CHECK(run_chunk(ix, s, dq, nc, k, run_mode, dids, ddists, nullptr, s->stream,
                                        true, fused_variant));
-                mmfuse::SearchPlan plan = mmfuse::make_plan(ix->sm_count, ix->smem_optin, nc, ix->n,
-                                                            ix->dp, k, true, fused_variant, ix->wgmma);
+                mmfuse::SearchPlan plan = plan_for(ix, nc, k, true, fused_variant);
                 const int* dflags = mmfuse::carve_search_buffers(plan, s->search.ptr).flags;
                 MMFUSE_CUDA(cudaMemcpyAsync(flags.data(), dflags, nc * sizeof(int),
                                             cudaMemcpyDeviceToHost, s->stream),

@@ -797,13 +797,10 @@ SearchPlan make_plan(int sm_count, size_t smem_optin, int nq, long long n, int d
         fused_variant = kDefaultFusedVariant == kFusedTwoCta && k <= kTwoCtaDefaultMaxK ? kFusedTwoCta
                                                                                       : kFusedLegacy;
     }
-    const bool wgmma_variant = fused_variant == kFusedWgmma || fused_variant == kFusedWgmmaLean;
-    if (wgmma_variant && !(wgmma && k <= kWarpSelectMaxK)) {
+    if (is_wgmma_variant(fused_variant) && !(wgmma && k <= kWarpSelectMaxK)) {
         fused_variant = kFusedLegacy;   // callers check; never launch sm_90a code elsewhere
     }
-    p.fused_variant = fused_variant == kFusedTwoCta || fused_variant == kFusedWgmma || fused_variant == kFusedWgmmaLean
-                          ? fused_variant
-                          : kFusedLegacy;
+    p.fused_variant = fused_variant == kFusedTwoCta || is_wgmma_variant(fused_variant) ? fused_variant : kFusedLegacy;
     const bool two = p.fused_variant == kFusedTwoCta;
     const int BN = two ? TileDims<TwoCtaTile>::BN : TileDims<LegacyTile>::BN;
     p.tile_rows = BN;
@@ -852,7 +849,7 @@ SearchPlan make_plan(int sm_count, size_t smem_optin, int nq, long long n, int d
     }
     p.merge_sort = next_pow2(p.limit + MNT);
     p.fused_smem = stage_bytes + static_cast<size_t>(p.sort_space) * sizeof(uint64_t);
-    if (p.fused_variant == kFusedWgmma || p.fused_variant == kFusedWgmmaLean) {
+    if (is_wgmma_variant(p.fused_variant)) {
         p.fused_smem = std::max(p.fused_smem, wgmma_fused_smem_bytes());   // >= legacy's (3xTF32)
     }
     if (allow_small_q && nq >= 1 && nq <= kSmallQAutoMax && p.warp_select &&
@@ -927,8 +924,7 @@ cudaError_t launch_search(const SearchPlan& plan, int mode, const float* queries
     if (pre_round && buf.qr == nullptr) {
         return cudaErrorInvalidValue;   // the kernel would feed unrounded operands
     }
-    const bool wgmma = !plan.small_q && mode == 0 &&
-                       (plan.fused_variant == kFusedWgmma || plan.fused_variant == kFusedWgmmaLean);
+    const bool wgmma = !plan.small_q && mode == 0 && is_wgmma_variant(plan.fused_variant);
     const int prep_mode = plan.small_q ? kPrepSimt : wgmma ? kPrepTf32Trunc : mode;
     PrepArgs pa{queries, plan.nq, plan.dp, prep_mode, max_norm2, buf.qn,
                 buf.window, pre_round ? buf.qr : nullptr};

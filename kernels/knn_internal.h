@@ -40,6 +40,9 @@ constexpr int kFusedTwoCta = 1;
 constexpr int kFusedWgmma = 2;
 // The wgmma kernel with the leaner epilogue (knn_wgmma.cu, LEAN): opt-in, not yet measured.
 constexpr int kFusedWgmmaLean = 3;
+constexpr bool is_wgmma_variant(int variant) {
+    return variant == kFusedWgmma || variant == kFusedWgmmaLean;
+}
 // Default on compute capability 9.0 for k <= kWarpSelectMaxK (TF32 passes; 3xTF32 retries of
 // AUTO run the legacy kernel). Measured on H200 (bench/results/gpu-2026-11-27-h200.md): Q=1024
 // k=10 2.80 ms against 6.56 ms for the two-block kernel, Q=256 0.99 vs 1.94, Q=16 0.49 vs 0.88.

@@ -59,7 +59,7 @@ extern "C" {
 /**
  * WGMMA = 128 x 256 tiles on Hopper's asynchronous warpgroup tensor-core instructions; only on
  * compute capability 9.0 and for k <= 32 (MMFUSE_ERR_INVALID_ARGUMENT otherwise). At most one of
- * the three variant flags.
+ * the four variant flags.
  */
 #define MMFUSE_FLAG_WGMMA_FUSED 128
 /** WGMMA with the leaner epilogue (same results by construction; opt-in until a GPU visit times it). */
