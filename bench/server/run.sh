@@ -149,7 +149,8 @@ wrk_load() { # label out.jsonl
 if [[ "${SKIP_LOAD:-0}" != 1 ]]; then
   for mode in on off; do
     if [[ $mode == on ]]; then batching=(--max-batch "$MAX_BATCH" --max-wait-us "$MAX_WAIT_US"); else batching=(--max-batch 1); fi
-    start_server "load-$mode" "$LOAD_JAVA_OPTS" "${batching[@]}"
+    # shellcheck disable=SC2086 # SERVE_ARGS: extra serve options for every server, word-split on purpose
+    start_server "load-$mode" "$LOAD_JAVA_OPTS" "${batching[@]}" ${SERVE_ARGS:-}
     for t in $TRANSPORTS; do
       log "load over $t, batching $mode"
       rm -f "$res-load-$t-$mode.jsonl"
@@ -172,7 +173,7 @@ fi
 soak_s=$(awk -v m="$SOAK_MIN" 'BEGIN { printf "%d", m * 60 }')
 if [[ "${SKIP_SOAK:-0}" != 1 ]]; then
   rm -f "$WORK/agent.txt"
-  start_server soak "$SOAK_JAVA_OPTS -javaagent:$build/native-memory-agent.jar=$WORK/agent.txt,$SOAK_SAMPLE_S" --max-batch 64 --max-wait-us 2000
+  start_server soak "$SOAK_JAVA_OPTS -javaagent:$build/native-memory-agent.jar=$WORK/agent.txt,$SOAK_SAMPLE_S" --max-batch 64 --max-wait-us 2000 ${SERVE_ARGS:-}
   log "soak, $SOAK_MIN min"
   client soak --http "http://127.0.0.1:$HTTP_PORT" --pid "$SERVER_PID" --agent-file "$WORK/agent.txt" \
     --duration-s "$soak_s" --sample-s "$SOAK_SAMPLE_S" --warmup-s "$SOAK_WARMUP_S" --clients "$SOAK_CLIENTS" --max-growth 0.05 \

@@ -46,8 +46,8 @@ public final class MmfuseEngine implements AutoCloseable {
         MmfuseModel loaded = MmfuseModel.load(b.checkpoint);
         try {
             this.model = loaded;
-            this.embeddings = new EmbeddingService(new CheckpointEmbeddingModel(loaded, b.decodeThreads), b.batching,
-                    b.limits, b.registry);
+            this.embeddings = new EmbeddingService(new CheckpointEmbeddingModel(loaded), b.batching, b.limits, b.registry,
+                    b.decodeThreads);
             this.store = new CollectionStore(b.collectionsRoot, b.collectionOptions);
             this.collections = new CollectionService(store, embeddings);
             this.timeout = b.batching.defaultDeadline();

@@ -54,7 +54,7 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--captioner", description = "Captioner checkpoint: enables POST /v1/caption and the gRPC Caption call.")
     Path captioner;
 
-    @Option(names = "--threads", description = "LibTorch intra-op threads (default: all cores).")
+    @Option(names = "--threads", description = "LibTorch intra-op threads, and threads decoding images before batching (default: all cores).")
     Integer threads;
 
     @Override
@@ -83,7 +83,7 @@ final class ServeCommand implements Callable<Integer> {
             generator = gan == null ? null : new CheckpointGenerator(TextToImage.load(gan, Devices.auto(), decodeThreads));
             captionerModel = captioner == null ? null : new CheckpointCaptioner(ImageToText.load(captioner, Devices.auto()));
             return MmfuseServer.builder().host(host).httpPort(httpPort).grpcPort(grpcPort)
-                    .model(new CheckpointEmbeddingModel(model, decodeThreads)).collectionsRoot(collections)
+                    .model(new CheckpointEmbeddingModel(model)).decodeThreads(decodeThreads).collectionsRoot(collections)
                     .batching(batching).limits(ServiceLimits.defaults())
                     .generator(generator).captioner(captionerModel)
                     .build().start();

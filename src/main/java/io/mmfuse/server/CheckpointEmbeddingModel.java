@@ -1,31 +1,23 @@
 package io.mmfuse.server;
 
-import io.mmfuse.api.ImageEmbeddings;
 import io.mmfuse.api.MmfuseModel;
-import io.mmfuse.api.Skipped;
 import io.mmfuse.image.ImageDecoder;
 import io.mmfuse.image.ImageSource;
 import io.mmfuse.search.FloatMatrix;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ExecutorService;
 
 /**
- * Serves a trained checkpoint ({@link MmfuseModel}) through the server's {@link EmbeddingModel}.
- * {@link #close()} stops its decode threads; the {@link MmfuseModel} stays open (its loader closes it).
+ * Serves a trained checkpoint ({@link MmfuseModel}) through the server's {@link EmbeddingModel}:
+ * {@link #prepareImage} is the checkpoint's own {@link ImageDecoder}, {@link #embedImages} its
+ * image encoder. The {@link MmfuseModel} stays open on {@link #close()} (its loader closes it).
  */
 public final class CheckpointEmbeddingModel implements EmbeddingModel {
     private final MmfuseModel model;
-    private final int decodeThreads;
-    /** Long-lived: fresh decode threads per batch grew the server's RSS under mixed load. */
-    private final ExecutorService decodePool;
+    private final ImageDecoder decoder;
 
-    public CheckpointEmbeddingModel(MmfuseModel model, int decodeThreads) {
+    public CheckpointEmbeddingModel(MmfuseModel model) {
         this.model = model;
-        this.decodeThreads = decodeThreads;
-        this.decodePool = ImageDecoder.newDecodePool(decodeThreads);
+        this.decoder = model.imageDecoder();
     }
 
     @Override
@@ -43,33 +35,25 @@ public final class CheckpointEmbeddingModel implements EmbeddingModel {
         return model.embedTexts(texts);
     }
 
+    /** @throws io.mmfuse.image.ImageDecodeException (an InvalidInputException) naming {@code field} */
     @Override
-    public List<ImageEmbedding> embedImages(List<byte[]> images) {
-        List<ImageSource> sources = new ArrayList<>(images.size());
-        for (int i = 0; i < images.size(); i++) {
-            sources.add(ImageSource.of("images[" + i + "]", images.get(i)));
-        }
-        ImageEmbeddings e = model.embedImages(sources, decodePool, decodeThreads);
-        Map<String, String> failures = new HashMap<>();
-        for (Skipped s : e.skipped()) {
-            failures.put(s.input(), s.message());
-        }
-        Map<String, Integer> row = new HashMap<>();
-        for (int i = 0; i < e.names().size(); i++) {
-            row.put(e.names().get(i), i);
-        }
-        List<ImageEmbedding> out = new ArrayList<>(images.size());
-        for (ImageSource s : sources) {
-            Integer r = row.get(s.name());
-            out.add(r != null ? new ImageEmbedding.Success(e.vectors().row(r))
-                    : new ImageEmbedding.Failure(failures.getOrDefault(s.name(), "not decoded")));
-        }
-        return out;
+    public float[] prepareImage(String field, byte[] image) {
+        return decoder.decode(ImageSource.of(field, image));
     }
 
     @Override
-    public void close() {
-        decodePool.shutdown();
+    public FloatMatrix embedImages(List<float[]> prepared) {
+        int per = decoder.options().floatsPerImage();
+        float[] chw = new float[prepared.size() * per];
+        for (int i = 0; i < prepared.size(); i++) {
+            float[] one = prepared.get(i);
+            if (one.length != per) {
+                throw new IllegalArgumentException("prepared[" + i + "] has " + one.length + " floats, expected " + per
+                        + ": not made by this model's prepareImage");
+            }
+            System.arraycopy(one, 0, chw, i * per, per);
+        }
+        return model.embedDecoded(chw, prepared.size());
     }
 
     /** Runs both encoders once with inputs the vocabulary is sure to know, so the first request is not slow. */

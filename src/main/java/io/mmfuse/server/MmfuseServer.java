@@ -51,7 +51,7 @@ public final class MmfuseServer implements AutoCloseable {
     /** A frozen copy of the builder, so that later builder calls cannot change a running server. */
     private record Settings(String host, int httpPort, int grpcPort, EmbeddingModel model, Path collectionsRoot,
             BatchingConfig batching, ServiceLimits limits, CollectionOptions collectionOptions, Duration drainTimeout,
-            Duration drainDelay, ImageGenerator generator, ImageCaptioner captioner) {
+            Duration drainDelay, ImageGenerator generator, ImageCaptioner captioner, int decodeThreads) {
     }
 
     private final Settings config;
@@ -70,12 +70,12 @@ public final class MmfuseServer implements AutoCloseable {
 
     private MmfuseServer(Builder b) {
         this.config = new Settings(b.host, b.httpPort, b.grpcPort, b.model, b.collectionsRoot, b.batching, b.limits,
-                b.collectionOptions, b.drainTimeout, b.drainDelay, b.generator, b.captioner);
+                b.collectionOptions, b.drainTimeout, b.drainDelay, b.generator, b.captioner, b.decodeThreads);
         this.registry = b.registry != null ? b.registry : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         this.store = new CollectionStore(b.collectionsRoot, b.collectionOptions);
-        this.embeddings = new EmbeddingService(b.model, b.batching, b.limits, registry);
+        this.embeddings = new EmbeddingService(b.model, b.batching, b.limits, registry, b.decodeThreads);
         this.collections = new CollectionService(store, embeddings);
         this.generation = new GenerationService(b.generator, b.captioner, embeddings, b.batching, registry);
     }
@@ -214,6 +214,7 @@ public final class MmfuseServer implements AutoCloseable {
         private PrometheusMeterRegistry registry;
         private ImageGenerator generator;
         private ImageCaptioner captioner;
+        private int decodeThreads = Runtime.getRuntime().availableProcessors();
 
         private Builder() {
         }
@@ -232,6 +233,15 @@ public final class MmfuseServer implements AutoCloseable {
         /** 0 picks a free port; -1 disables gRPC. */
         public Builder grpcPort(int port) {
             this.grpcPort = port;
+            return this;
+        }
+
+        /** Threads that decode images before they are batched (default: one per available processor). */
+        public Builder decodeThreads(int threads) {
+            if (threads < 1) {
+                throw new InvalidInputException("decodeThreads", "must be >= 1, got " + threads);
+            }
+            this.decodeThreads = threads;
             return this;
         }
 

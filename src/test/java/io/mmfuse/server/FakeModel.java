@@ -1,11 +1,11 @@
 package io.mmfuse.server;
 
+import io.mmfuse.InvalidInputException;
 import io.mmfuse.MmfuseException;
 import io.mmfuse.search.FloatMatrix;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -15,14 +15,19 @@ import java.util.zip.CRC32;
 /**
  * A deterministic stand-in for the real model: an input's vector is a pure function of its text
  * or bytes, so batched and unbatched calls must agree exactly. A text "FAIL" fails its whole batch;
- * an image whose bytes contain "BAD" fails alone. {@link #gate} can hold batches to fill queues.
+ * an image whose bytes contain "BAD" fails alone, when it is prepared. {@link #gate} can hold batches to fill queues.
  */
 public final class FakeModel implements EmbeddingModel {
     public static final int DIM = 8;
     final List<Integer> textBatchSizes = new CopyOnWriteArrayList<>();
     final List<Integer> imageBatchSizes = new CopyOnWriteArrayList<>();
     final List<String> threads = new CopyOnWriteArrayList<>();
+    final List<String> prepareThreads = new CopyOnWriteArrayList<>();
     volatile CountDownLatch gate = new CountDownLatch(0);
+    /** Holds {@link #prepareImage} (the decode stage) the way {@link #gate} holds batches. */
+    volatile CountDownLatch prepareGate = new CountDownLatch(0);
+    /** Images that have entered {@link #prepareImage}, counted before the gate. */
+    final java.util.concurrent.atomic.AtomicInteger preparing = new java.util.concurrent.atomic.AtomicInteger();
     volatile boolean warmedUp;
     final java.util.concurrent.atomic.AtomicInteger closes = new java.util.concurrent.atomic.AtomicInteger();
     /** Calls that have entered the model, counted before the gate: a held call is visible here. */
@@ -53,20 +58,28 @@ public final class FakeModel implements EmbeddingModel {
         return new FloatMatrix(texts.size(), DIM, data);
     }
 
+    /** The "decoded" image is its vector; bytes containing "BAD" are rejected here, before batching. */
     @Override
-    public List<ImageEmbedding> embedImages(List<byte[]> images) {
-        hold();
-        imageBatchSizes.add(images.size());
-        threads.add(Thread.currentThread().getName());
-        List<ImageEmbedding> out = new ArrayList<>();
-        for (byte[] img : images) {
-            if (new String(img, StandardCharsets.ISO_8859_1).contains("BAD")) {
-                out.add(new ImageEmbedding.Failure("cannot decode: corrupt pixel data"));
-            } else {
-                out.add(new ImageEmbedding.Success(bytesVector(img)));
-            }
+    public float[] prepareImage(String field, byte[] image) {
+        prepareThreads.add(Thread.currentThread().getName());
+        if (new String(image, StandardCharsets.ISO_8859_1).contains("BAD")) {
+            throw new InvalidInputException(field, "cannot decode: corrupt pixel data");
         }
-        return out;
+        preparing.incrementAndGet();
+        await(prepareGate);
+        return bytesVector(image);
+    }
+
+    @Override
+    public FloatMatrix embedImages(List<float[]> prepared) {
+        hold();
+        imageBatchSizes.add(prepared.size());
+        threads.add(Thread.currentThread().getName());
+        float[] data = new float[prepared.size() * DIM];
+        for (int i = 0; i < prepared.size(); i++) {
+            System.arraycopy(prepared.get(i), 0, data, i * DIM, DIM);
+        }
+        return new FloatMatrix(prepared.size(), DIM, data);
     }
 
     @Override
@@ -77,8 +90,12 @@ public final class FakeModel implements EmbeddingModel {
 
     private void hold() {
         entered.incrementAndGet();
+        await(gate);
+    }
+
+    private static void await(CountDownLatch latch) {
         try {
-            if (!gate.await(20, TimeUnit.SECONDS)) {
+            if (!latch.await(20, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("test gate never opened");
             }
         } catch (InterruptedException e) {
