@@ -174,7 +174,8 @@ public final class GpuKnnBench {
             long t0 = System.nanoTime();
             index.add(db);
             System.out.printf(Locale.ROOT, "upload %d x %d: %.2f s%n", n, d, (System.nanoTime() - t0) / 1e9);
-            int[][] configs = {{1, 10}, {4, 10}, {16, 10}, {256, 10}, {1024, 10}, {1024, 100}, {1024, 1024}};
+            // Q = 2 and 3 time the small-Q path against the tensor cores where kSmallQAutoMax (4) may be too high.
+            int[][] configs = {{1, 10}, {2, 10}, {3, 10}, {4, 10}, {16, 10}, {256, 10}, {1024, 10}, {1024, 100}, {1024, 1024}};
             System.out.printf(Locale.ROOT, "%-6s %-6s %-7s %-7s %12s %12s %12s%n", "Q", "k", "mode", "variant",
                     "kernel_ms", "java_ms", "kernel_TFLOPs");
             for (int[] cfg : configs) {
