@@ -22,11 +22,14 @@ import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
@@ -266,6 +269,22 @@ public final class ImageDecoder {
             throw new InvalidInputException("threads", "must be at least 1, got " + threads);
         }
         return Executors.newFixedThreadPool(threads, daemonThreads());
+    }
+
+    /**
+     * {@link #newDecodePool(int)} whose queue holds at most {@code queueCapacity} waiting tasks;
+     * beyond that {@code execute} throws {@link java.util.concurrent.RejectedExecutionException},
+     * so a server can refuse work instead of queueing it without bound.
+     */
+    public static ThreadPoolExecutor newDecodePool(int threads, int queueCapacity) {
+        if (threads < 1) {
+            throw new InvalidInputException("threads", "must be at least 1, got " + threads);
+        }
+        if (queueCapacity < 1) {
+            throw new InvalidInputException("queueCapacity", "must be at least 1, got " + queueCapacity);
+        }
+        return new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(queueCapacity),
+                daemonThreads(), new ThreadPoolExecutor.AbortPolicy());
     }
 
     private static ThreadFactory daemonThreads() {

@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.mmfuse.InvalidInputException;
 import io.mmfuse.MmfuseException;
+import io.mmfuse.image.ImageDecoder;
 import io.mmfuse.image.ImageHeader;
 import io.mmfuse.search.FloatMatrix;
 import java.time.Duration;
@@ -13,16 +14,13 @@ import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Phaser;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
 
 /**
@@ -36,6 +34,8 @@ import java.util.function.IntFunction;
  * The pool is bounded like the batchers' queues (a full pool rejects with
  * {@link OverloadedException}), and its threads are long-lived because fresh native threads per
  * batch grew the server's RSS under mixed load (bench/results/server-2026-11-27-vm-soak-arena2.md).
+ * The image queue holds decoded images (3 x S x S floats, 48 KB at the default 64 px), so
+ * {@link BatchingConfig#queueCapacity()} also bounds that memory (48 MB for 1,024 images).
  * Metrics: {@code mmfuse.image.decode} (time per image, tag {@code outcome}),
  * {@code mmfuse.image.decode.queue} (images waiting for a decode thread).
  */
@@ -71,8 +71,7 @@ public final class EmbeddingService implements AutoCloseable {
         this.texts = new DynamicBatcher<>("text", batching, in -> rows(model.embedTexts(in), in.size(), "texts"), registry);
         this.images = new DynamicBatcher<>("image", batching, in -> rows(model.embedImages(in), in.size(), "images"),
                 registry);
-        this.decodePool = new ThreadPoolExecutor(decodeThreads, decodeThreads, 0, TimeUnit.MILLISECONDS,
-                new ArrayBlockingQueue<>(batching.queueCapacity()), decodeThreadFactory(), new ThreadPoolExecutor.AbortPolicy());
+        this.decodePool = ImageDecoder.newDecodePool(decodeThreads, batching.queueCapacity());
         Gauge.builder("mmfuse.image.decode.queue", decodePool, p -> p.getQueue().size())
                 .description("Images waiting for a decode thread").register(registry);
         this.decodeOk = decodeTimer(registry, "ok");
@@ -82,15 +81,6 @@ public final class EmbeddingService implements AutoCloseable {
     private static Timer decodeTimer(MeterRegistry registry, String outcome) {
         return Timer.builder("mmfuse.image.decode").description("Decoding one image before batching")
                 .tag("outcome", outcome).publishPercentileHistogram().register(registry);
-    }
-
-    private static ThreadFactory decodeThreadFactory() {
-        AtomicInteger count = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, "mmfuse-image-decode-" + count.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
     }
 
     private List<float[]> rows(FloatMatrix out, int n, String what) {

@@ -70,7 +70,9 @@ class GanTrainerTest {
                 assertThat(Arrays.copyOfRange(swaps.hardNegatives(), c * dim, c * dim + dim))
                         .containsExactly(expected, org.assertj.core.data.Offset.offset(1e-5f));
                 float[] m = Arrays.copyOfRange(mixed.hardNegatives(), c * dim, c * dim + dim);
-                replaced += Arrays.equals(m, Arrays.copyOfRange(swaps.hardNegatives(), c * dim, c * dim + dim)) ? 0 : 1;
+                // Not Arrays.equals: the two sets are embedded in batches of different make-up, and
+                // the GEMM's blocking (so its rounding) may differ with the batch.
+                replaced += maxAbsDiff(m, Arrays.copyOfRange(swaps.hardNegatives(), c * dim, c * dim + dim)) > 1e-4 ? 1 : 0;
             }
             assertThat(Arrays.copyOfRange(mixed.hardNegatives(), c * dim, c * dim + dim))
                     .isNotEqualTo(Arrays.copyOfRange(data.captionEmbeddings(), c * dim, c * dim + dim));
@@ -249,5 +251,13 @@ class GanTrainerTest {
                 .isInstanceOf(InvalidInputException.class).hasMessageStartingWith("textModelDir:");
         assertThatThrownBy(() -> steps(1).sampleEvery(5).build())
                 .isInstanceOf(InvalidInputException.class).hasMessageStartingWith("outputDir:");
+    }
+
+    private static float maxAbsDiff(float[] a, float[] b) {
+        float max = 0;
+        for (int i = 0; i < a.length; i++) {
+            max = Math.max(max, Math.abs(a[i] - b[i]));
+        }
+        return max;
     }
 }
