@@ -17,7 +17,10 @@
 # "wrk"; wrk = image embedding over HTTP driven by wrk, installed from Debian when missing), CASES (text,image,search), GRPC_CASES (cases over gRPC; default CASES), CONCURRENCY (1,8,64), WARMUP_S (3), MEASURE_S (10),
 # ITEMS (2000), MAX_BATCH (64) and MAX_WAIT_US (2000) of the batching server, SOAK_MIN (10), SOAK_CLIENTS (8), SOAK_WARMUP_S (120), SOAK_SAMPLE_S (10),
 # SKIP_LOAD=1, SKIP_SOAK=1, WORK (scratch dir), RESULTS_DIR (bench/results), RESULTS_NAME (server-<date>-<host>),
-# MMFUSE_DIST (a frozen build: mmfuse.jar + lib/), FLICKR (dataset dir), HTTP_PORT, GRPC_PORT.
+# MMFUSE_DIST (a frozen build: mmfuse.jar + lib/), FLICKR (dataset dir), HTTP_PORT, GRPC_PORT (the
+# interleaved comparison also uses the next port of each), SERVE_ARGS (extra serve options),
+# INTERLEAVE_ROUNDS (0; > 0 adds the interleaved on/off comparison over wrk: both servers at once,
+# SLICE_S (10) seconds per server per round; needs /usr/bin/python3 for its report).
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 here="$repo/bench/server"
@@ -98,18 +101,25 @@ stop_server() {
   fi
   SERVER_PID=""
 }
-trap stop_server EXIT
+EXTRA_PIDS=()   # servers started beside SERVER_PID (the interleaved comparison runs two)
+stop_all() {
+  stop_server
+  for p in "${EXTRA_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null || true; done
+  EXTRA_PIDS=()
+}
+trap stop_all EXIT
 declare -a SERVE_CMDS=()
 start_server() { # name java-opts serve-args...
   local name="$1" opts="$2"; shift 2
   rm -rf "$WORK/collections-$name"
-  local cmd=(./mmfuse serve --model "$CKPT" --host 127.0.0.1 --http-port "$HTTP_PORT" --grpc-port "$GRPC_PORT"
+  local hp="${port_http:-$HTTP_PORT}" gp="${port_grpc:-$GRPC_PORT}"
+  local cmd=(./mmfuse serve --model "$CKPT" --host 127.0.0.1 --http-port "$hp" --grpc-port "$gp"
     --collections "$WORK/collections-$name" --queue 1024 "$@")
   SERVE_CMDS+=("$name: MMFUSE_JAVA_OPTS='$opts' ${cmd[*]}")
   MMFUSE_JAVA_OPTS="$opts" "${cmd[@]}" >"$WORK/server-$name.log" 2>&1 &
   SERVER_PID=$!  # the launcher execs java, so this is the server JVM
   for _ in $(seq 1 240); do
-    if curl -sf "http://127.0.0.1:$HTTP_PORT/v1/health" >/dev/null 2>&1; then
+    if curl -sf "http://127.0.0.1:$hp/v1/health" >/dev/null 2>&1; then
       log "server '$name' ready (pid $SERVER_PID)"
       return 0
     fi
@@ -127,23 +137,30 @@ load_args=(--http "http://127.0.0.1:$HTTP_PORT" --grpc "127.0.0.1:$GRPC_PORT"
 cases_for() { if [[ $1 == grpc ]]; then echo "$GRPC_CASES"; else echo "$CASES"; fi; }
 # The wrk transport: HTTP image embedding driven by wrk (C, one thread) instead of the JVM client,
 # whose own CPU on these shared cores is a large part of each request's cost.
-metric() { # metric-name batcher -> the sample's value (0 when absent)
-  curl -sf "http://127.0.0.1:$HTTP_PORT/metrics" \
+metric() { # metric-name batcher [http-port] -> the sample's value (0 when absent)
+  curl -sf "http://127.0.0.1:${3:-$HTTP_PORT}/metrics" \
     | awk -v n="$1{" -v b="batcher=\"$2\"" 'index($0, n) == 1 && index($0, b) { v = $NF } END { print v + 0 }'
 }
-wrk_load() { # label out.jsonl
-  local label="$1" out="$2" c line s0 n0 s1 n1 mean
+wrk_ready() { # the image list wrk cycles through
   command -v wrk >/dev/null || { log "installing wrk (Debian package)"; apt-get install -y -q wrk >/dev/null; }
   # sed, not head: head exits early and the SIGPIPE it leaves sort fails the pipeline under pipefail
   find "$FLICKR/images" -name '*.jpg' | sort | sed -n "1,${ITEMS}p" >"$WORK/wrk-images.txt"
+}
+wrk_slice() { # label concurrency seconds http-port -> one JSON line, with the mean batch of the window
+  local s0 n0 s1 n1 mean line
+  s0=$(metric mmfuse_batcher_batch_size_sum image "$4"); n0=$(metric mmfuse_batcher_batch_size_count image "$4")
+  line=$(WRK_IMAGES="$WORK/wrk-images.txt" WRK_LABEL="$1" WRK_CONCURRENCY="$2" \
+    wrk -t1 -c"$2" -d"${3}s" --timeout 60s -s "$here/wrk/image.lua" "http://127.0.0.1:$4" | grep '^{')
+  s1=$(metric mmfuse_batcher_batch_size_sum image "$4"); n1=$(metric mmfuse_batcher_batch_size_count image "$4")
+  mean=$(awk -v a="$s0" -v b="$s1" -v c="$n0" -v d="$n1" 'BEGIN { if (d > c) printf "%.4f", (b - a) / (d - c); else print "null" }')
+  echo "${line/MEAN_BATCH/$mean}"
+}
+wrk_load() { # label out.jsonl
+  local c
+  wrk_ready
   for c in ${CONCURRENCY//,/ }; do
-    export WRK_IMAGES="$WORK/wrk-images.txt" WRK_LABEL="$label" WRK_CONCURRENCY="$c"
-    wrk -t1 -c"$c" -d"${WARMUP_S}s" --timeout 60s -s "$here/wrk/image.lua" "http://127.0.0.1:$HTTP_PORT" >/dev/null
-    s0=$(metric mmfuse_batcher_batch_size_sum image); n0=$(metric mmfuse_batcher_batch_size_count image)
-    line=$(wrk -t1 -c"$c" -d"${MEASURE_S}s" --timeout 60s -s "$here/wrk/image.lua" "http://127.0.0.1:$HTTP_PORT" | grep '^{')
-    s1=$(metric mmfuse_batcher_batch_size_sum image); n1=$(metric mmfuse_batcher_batch_size_count image)
-    mean=$(awk -v a="$s0" -v b="$s1" -v c="$n0" -v d="$n1" 'BEGIN { if (d > c) printf "%.4f", (b - a) / (d - c); else print "null" }')
-    echo "${line/MEAN_BATCH/$mean}" >>"$out"
+    wrk_slice "$1" "$c" "$WARMUP_S" "$HTTP_PORT" >/dev/null
+    wrk_slice "$1" "$c" "$MEASURE_S" "$HTTP_PORT" >>"$2"
   done
 }
 if [[ "${SKIP_LOAD:-0}" != 1 ]]; then
@@ -168,6 +185,36 @@ if [[ "${SKIP_LOAD:-0}" != 1 ]]; then
     client report --on "$res-load-$t-on.jsonl" --off "$res-load-$t-off.jsonl" --max-batch "$MAX_BATCH" --out "$WORK/load-$t.md" || rc=$?
     if [[ $rc -ne 0 && $load_rc -eq 0 ]]; then load_rc=$rc; fi
   done
+fi
+
+# --- interleaved on/off (wrk, image embedding) ----------------------------------------------
+# Both servers run at once (an idle one costs no CPU) and wrk alternates between them in slices of
+# SLICE_S seconds, in ABBA order, so that a shared machine's drift hits both alike.
+il_rc=0
+if [[ "${INTERLEAVE_ROUNDS:-0}" -gt 0 ]]; then
+  wrk_ready
+  off_port=$((HTTP_PORT + 1))
+  # shellcheck disable=SC2086
+  port_http=$off_port port_grpc=$((GRPC_PORT + 1)) start_server il-off "$LOAD_JAVA_OPTS" --max-batch 1 ${SERVE_ARGS:-}
+  EXTRA_PIDS+=("$SERVER_PID")
+  # shellcheck disable=SC2086
+  start_server il-on "$LOAD_JAVA_OPTS" --max-batch "$MAX_BATCH" --max-wait-us "$MAX_WAIT_US" ${SERVE_ARGS:-}
+  rm -f "$res-interleaved.jsonl"
+  for c in ${CONCURRENCY//,/ }; do
+    log "interleaved on/off, concurrency $c, $INTERLEAVE_ROUNDS rounds of ${SLICE_S:-10} s each"
+    wrk_slice warm-up "$c" "$WARMUP_S" "$HTTP_PORT" >/dev/null
+    wrk_slice warm-up "$c" "$WARMUP_S" "$off_port" >/dev/null
+    for r in $(seq 1 "$INTERLEAVE_ROUNDS"); do
+      if (( r % 2 )); then order="on off"; else order="off on"; fi
+      for mode in $order; do
+        port=$([[ $mode == on ]] && echo "$HTTP_PORT" || echo "$off_port")
+        line=$(wrk_slice "batching-$mode" "$c" "${SLICE_S:-10}" "$port")
+        echo "${line%\}},\"round\":$r}" >>"$res-interleaved.jsonl"
+      done
+    done
+  done
+  stop_all
+  /usr/bin/python3 "$here/interleaved_report.py" "$res-interleaved.jsonl" "$MAX_BATCH" >"$WORK/interleaved.md" || il_rc=$?
 fi
 
 soak_s=$(awk -v m="$SOAK_MIN" 'BEGIN { printf "%d", m * 60 }')
@@ -198,7 +245,7 @@ fi
     echo "- Checkpoint: $CKPT, trained by this script: \`mmfuse quickstart --minutes $TRAIN_MIN\` (synthetic shapes), then \`mmfuse train --data <quickstart data> --minutes $TRAIN_MIN --image-size $IMAGE_SIZE\`"
   fi
   echo "- Client and server share the same $(nproc) cores on loopback; the client JVM's CPU is part of what is measured."
-  echo "- Command: \`$(printf '%q ' env ${CKPT_GIVEN:+CKPT="$CKPT_GIVEN"} TRANSPORTS="$TRANSPORTS" CASES="$CASES" GRPC_CASES="$GRPC_CASES" CONCURRENCY="$CONCURRENCY" MAX_BATCH="$MAX_BATCH" MAX_WAIT_US="$MAX_WAIT_US" WARMUP_S="$WARMUP_S" MEASURE_S="$MEASURE_S" SOAK_MIN="$SOAK_MIN" bench/server/run.sh)\`"
+  echo "- Command: \`$(printf '%q ' env ${CKPT_GIVEN:+CKPT="$CKPT_GIVEN"} TRANSPORTS="$TRANSPORTS" CASES="$CASES" GRPC_CASES="$GRPC_CASES" CONCURRENCY="$CONCURRENCY" MAX_BATCH="$MAX_BATCH" MAX_WAIT_US="$MAX_WAIT_US" WARMUP_S="$WARMUP_S" MEASURE_S="$MEASURE_S" SOAK_MIN="$SOAK_MIN" ${SERVE_ARGS:+SERVE_ARGS="$SERVE_ARGS"} ${INTERLEAVE_ROUNDS:+INTERLEAVE_ROUNDS="$INTERLEAVE_ROUNDS" SLICE_S="${SLICE_S:-10}"} ${SKIP_LOAD:+SKIP_LOAD="$SKIP_LOAD"} ${SKIP_SOAK:+SKIP_SOAK="$SKIP_SOAK"} bench/server/run.sh)\`"
   echo
   echo "Servers:"
   echo
@@ -215,6 +262,14 @@ fi
       cat "$WORK/load-$t.md"
     done
   fi
+  if [[ "${INTERLEAVE_ROUNDS:-0}" -gt 0 ]]; then
+    echo
+    echo "## Interleaved on/off over wrk ($INTERLEAVE_ROUNDS rounds of ${SLICE_S:-10} s per server and concurrency, ABBA order, after ${WARMUP_S} s of warm-up each)"
+    echo
+    echo "Both servers run at once; wrk (one thread, one connection per client) alternates between them, one JPEG per request. Raw: \`$(basename "$res")-interleaved.jsonl\`."
+    echo
+    cat "$WORK/interleaved.md"
+  fi
   if [[ "${SKIP_SOAK:-0}" != 1 ]]; then
     echo
     echo "## Soak ($SOAK_MIN min, $SOAK_CLIENTS clients, batching on, server heap: $SOAK_JAVA_OPTS)"
@@ -227,4 +282,5 @@ fi
 } >"$res.md"
 log "wrote $res.md"
 if [[ $soak_rc -ne 0 ]]; then exit "$soak_rc"; fi
+if [[ $load_rc -eq 0 && $il_rc -ne 0 ]]; then exit "$il_rc"; fi
 exit "$load_rc"
