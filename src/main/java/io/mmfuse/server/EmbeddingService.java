@@ -41,6 +41,7 @@ import java.util.function.IntFunction;
  */
 public final class EmbeddingService implements AutoCloseable {
     private final EmbeddingModel model;
+    private final AtomicBoolean closing = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final ServiceLimits limits;
     private final DynamicBatcher<String, float[]> texts;
@@ -296,9 +297,13 @@ public final class EmbeddingService implements AutoCloseable {
         long until = System.nanoTime() + drainTimeout.toNanos();
         try {
             accepting = false;
-            int phase = imageRequests.arriveAndDeregister();
+            // Only the first close gives up the service's party: a second deregistration would take a
+            // request's party, and that request's own deregistration would then fail.
+            int phase = closing.compareAndSet(false, true) ? imageRequests.arriveAndDeregister() : imageRequests.getPhase();
             try {
-                imageRequests.awaitAdvanceInterruptibly(phase, Math.max(1, drainTimeout.toNanos()), TimeUnit.NANOSECONDS);
+                if (phase >= 0) {
+                    imageRequests.awaitAdvanceInterruptibly(phase, Math.max(1, drainTimeout.toNanos()), TimeUnit.NANOSECONDS);
+                }
             } catch (TimeoutException e) {
                 stopDecoding();
             } catch (InterruptedException e) {

@@ -125,6 +125,24 @@ class EmbeddingServiceTest {
     }
 
     @Test
+    void aSecondCloseWhileARequestDecodesNeitherFailsItNorReturnsEarly() throws Exception {
+        start(BatchingConfig.defaults(), 2);
+        model.prepareGate = new CountDownLatch(1);
+        CompletableFuture<FloatMatrix> decoding = embedAsync(png("q"));
+        waitFor(() -> model.preparing.get() == 1);
+        CompletableFuture<Void> first = CompletableFuture.runAsync(() -> service.close(Duration.ofSeconds(5)));
+        CompletableFuture<Void> second = CompletableFuture.runAsync(() -> service.close(Duration.ofSeconds(5)));
+        Thread.sleep(100);
+        assertThat(first).isNotDone();
+        assertThat(second).isNotDone();
+        model.prepareGate.countDown();
+        assertThat(decoding.get(5, TimeUnit.SECONDS).row(0)).containsExactly(FakeModel.bytesVector(png("q")));
+        first.get(5, TimeUnit.SECONDS);
+        second.get(5, TimeUnit.SECONDS);
+        assertThat(model.closes.get()).isEqualTo(1);
+    }
+
+    @Test
     void theRequestDeadlineCoversDecoding() {
         start(BatchingConfig.defaults(), 1);
         model.prepareGate = new CountDownLatch(1);
