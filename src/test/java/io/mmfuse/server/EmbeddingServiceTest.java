@@ -51,6 +51,20 @@ class EmbeddingServiceTest {
         }
     }
 
+    /** A service with one image request held inside its decode stage. */
+    private CompletableFuture<FloatMatrix> startHeldInDecoding(byte[] image) throws InterruptedException {
+        start(BatchingConfig.defaults(), 2);
+        model.prepareGate = new CountDownLatch(1);
+        CompletableFuture<FloatMatrix> decoding = embedAsync(image);
+        waitFor(() -> model.preparing.get() == 1);
+        return decoding;
+    }
+
+    private void assertReleasedAndEmbedded(CompletableFuture<FloatMatrix> decoding, byte[] image) throws Exception {
+        model.prepareGate.countDown();
+        assertThat(decoding.get(5, TimeUnit.SECONDS).row(0)).containsExactly(FakeModel.bytesVector(image));
+    }
+
     private double decodeQueue() {
         return registry.get("mmfuse.image.decode.queue").gauge().value();
     }
@@ -102,10 +116,7 @@ class EmbeddingServiceTest {
 
     @Test
     void closeLetsRequestsThatAreDecodingFinishAndRefusesNewOnes() throws Exception {
-        start(BatchingConfig.defaults(), 2);
-        model.prepareGate = new CountDownLatch(1);
-        CompletableFuture<FloatMatrix> decoding = embedAsync(png("p"));
-        waitFor(() -> model.preparing.get() == 1);
+        CompletableFuture<FloatMatrix> decoding = startHeldInDecoding(png("p"));
         CompletableFuture<Void> closing = CompletableFuture.runAsync(() -> service.close(Duration.ofSeconds(5)));
         waitFor(() -> {
             try {
@@ -118,25 +129,20 @@ class EmbeddingServiceTest {
             }
         });
         assertThat(closing).isNotDone();
-        model.prepareGate.countDown();
-        assertThat(decoding.get(5, TimeUnit.SECONDS).row(0)).containsExactly(FakeModel.bytesVector(png("p")));
+        assertReleasedAndEmbedded(decoding, png("p"));
         closing.get(5, TimeUnit.SECONDS);
         assertThat(model.closes.get()).isEqualTo(1);
     }
 
     @Test
     void aSecondCloseWhileARequestDecodesNeitherFailsItNorReturnsEarly() throws Exception {
-        start(BatchingConfig.defaults(), 2);
-        model.prepareGate = new CountDownLatch(1);
-        CompletableFuture<FloatMatrix> decoding = embedAsync(png("q"));
-        waitFor(() -> model.preparing.get() == 1);
+        CompletableFuture<FloatMatrix> decoding = startHeldInDecoding(png("q"));
         CompletableFuture<Void> first = CompletableFuture.runAsync(() -> service.close(Duration.ofSeconds(5)));
         CompletableFuture<Void> second = CompletableFuture.runAsync(() -> service.close(Duration.ofSeconds(5)));
         Thread.sleep(100);
         assertThat(first).isNotDone();
         assertThat(second).isNotDone();
-        model.prepareGate.countDown();
-        assertThat(decoding.get(5, TimeUnit.SECONDS).row(0)).containsExactly(FakeModel.bytesVector(png("q")));
+        assertReleasedAndEmbedded(decoding, png("q"));
         first.get(5, TimeUnit.SECONDS);
         second.get(5, TimeUnit.SECONDS);
         assertThat(model.closes.get()).isEqualTo(1);
