@@ -3,6 +3,7 @@ package io.mmfuse.server;
 import io.mmfuse.api.MmfuseModel;
 import io.mmfuse.image.ImageDecoder;
 import io.mmfuse.image.ImageSource;
+import io.mmfuse.image.ImageWriter;
 import io.mmfuse.search.FloatMatrix;
 import java.util.List;
 
@@ -56,11 +57,17 @@ public final class CheckpointEmbeddingModel implements EmbeddingModel {
         return model.embedDecoded(chw, prepared.size());
     }
 
-    /** Runs both encoders once with inputs the vocabulary is sure to know, so the first request is not slow. */
+    /**
+     * Runs both encoders once, the image one on an image that went through {@link #prepareImage},
+     * so the first request is not slow: OpenCV's natives load on the first decode (about 0.6 s
+     * with a warm JavaCPP cache, measured on the dev VM) and would otherwise land on a request
+     * made after the server reported ready.
+     */
     @Override
     public void warmUp() {
         model.embedTokens(new int[][] {{2, 3}});
         int s = model.config().imageSize();
-        model.embedDecoded(new float[3 * s * s], 1);
+        byte[] png = ImageWriter.encodePng(new byte[3 * s * s], s, s);
+        embedImages(List.of(prepareImage("warm-up image", png)));
     }
 }

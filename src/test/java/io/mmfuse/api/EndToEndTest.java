@@ -14,6 +14,7 @@ import io.mmfuse.search.Hit;
 import io.mmfuse.search.IndexFile;
 import io.mmfuse.search.SearchBackends;
 import io.mmfuse.search.StoredIndex;
+import io.mmfuse.server.CheckpointEmbeddingModel;
 import io.mmfuse.train.ProgressSink;
 import io.mmfuse.train.TrainConfig;
 import java.nio.file.Path;
@@ -116,6 +117,22 @@ class EndToEndTest {
                     new io.mmfuse.search.FloatMatrix(1, model.dimension(), new float[model.dimension()]));
             assertThatThrownBy(() -> Indexes.open(foreign, model, SearchBackends.Preference.CPU))
                     .isInstanceOf(InvalidInputException.class).hasMessageContaining("another model");
+        }
+    }
+
+    @Test
+    void theServersImagePathEmbedsLikeTheLibraryAndWarmsUpTheDecoder() throws Exception {
+        try (MmfuseModel model = MmfuseModel.load(outcome.checkpoint())) {
+            CheckpointEmbeddingModel served = new CheckpointEmbeddingModel(model);
+            served.warmUp(); // decodes and embeds a generated PNG
+            Sample s = dataset.test().get(0);
+            byte[] bytes = s.image().readBytes();
+            float[] viaServer = served.embedImages(List.of(served.prepareImage("images[0]", bytes))).row(0);
+            assertThat(viaServer).containsExactly(model.embedImage(s.image()).row(0),
+                    org.assertj.core.data.Offset.offset(1e-5f));
+            byte[] truncated = java.util.Arrays.copyOf(bytes, bytes.length / 2);
+            assertThatThrownBy(() -> served.prepareImage("images[3]", truncated))
+                    .isInstanceOfSatisfying(InvalidInputException.class, e -> assertThat(e.input()).isEqualTo("images[3]"));
         }
     }
 }
