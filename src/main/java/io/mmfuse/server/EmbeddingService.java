@@ -135,7 +135,7 @@ public final class EmbeddingService implements AutoCloseable {
         }
         long deadlineNanos = System.nanoTime() + images.effectiveDeadline(timeout).toNanos();
         List<CompletableFuture<float[]>> results;
-        if (!accepting || imageRequests.register() < 0) {
+        if (!accepting || register() < 0) {
             throw new UnavailableException("image: shutting down");
         }
         try {
@@ -149,6 +149,15 @@ public final class EmbeddingService implements AutoCloseable {
             imageRequests.arriveAndDeregister();
         }
         return toMatrix(await(results));
+    }
+
+    /** A Phaser holds at most 65,535 parties: beyond that many image requests at once, refuse. */
+    private int register() {
+        try {
+            return imageRequests.register();
+        } catch (IllegalStateException e) {
+            throw new OverloadedException("image: too many requests at once", Duration.ofSeconds(1));
+        }
     }
 
     /** Starts decoding every image; all or none are admitted to the pool. */
