@@ -1,11 +1,8 @@
 package io.mmfuse.server;
 
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import io.mmfuse.InvalidInputException;
 import io.mmfuse.MmfuseException;
-import io.mmfuse.image.ImageDecoder;
 import io.mmfuse.image.ImageHeader;
 import io.mmfuse.search.FloatMatrix;
 import java.time.Duration;
@@ -16,8 +13,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Phaser;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -28,16 +23,10 @@ import java.util.function.IntFunction;
  * input against the {@link ServiceLimits}. Blocking, thread-safe; the HTTP and gRPC edges and the
  * collection service all go through it.
  *
- * <p>Images are decoded ({@link EmbeddingModel#prepareImage}) before they are queued, on a fixed
- * pool of decode threads: decoding the next requests then overlaps the model's work on the current
- * batch instead of preceding it, and a bad image fails its request before it takes a queue place.
- * The pool is bounded like the batchers' queues (a full pool rejects with
- * {@link OverloadedException}), and its threads are long-lived because fresh native threads per
- * batch grew the server's RSS under mixed load (bench/results/server-2026-11-27-vm-soak-arena2.md).
- * The image queue holds decoded images (3 x S x S floats, 48 KB at the default 64 px), so
- * {@link BatchingConfig#queueCapacity()} also bounds that memory (48 MB for 1,024 images).
- * Metrics: {@code mmfuse.image.decode} (time per image, tag {@code outcome}),
- * {@code mmfuse.image.decode.queue} (images waiting for a decode thread).
+ * <p>Images pass through an {@link ImageDecodeStage} first: they are decoded while the model runs
+ * the previous batch, and queued already decoded. A request is counted from its admission until
+ * its images reach the batcher, so that {@link #close(Duration)} lets requests that are decoding
+ * finish rather than fail.
  */
 public final class EmbeddingService implements AutoCloseable {
     private final EmbeddingModel model;
@@ -46,12 +35,10 @@ public final class EmbeddingService implements AutoCloseable {
     private final ServiceLimits limits;
     private final DynamicBatcher<String, float[]> texts;
     private final DynamicBatcher<float[], float[]> images;
-    private final ThreadPoolExecutor decodePool;
+    private final ImageDecodeStage decoding;
     /** One party per image request between admission and its hand-off to the batcher, plus the service's own. */
     private final Phaser imageRequests = new Phaser(1);
     private volatile boolean accepting = true;
-    private final Timer decodeOk;
-    private final Timer decodeRejected;
 
     /** With one decode thread per available processor. */
     public EmbeddingService(EmbeddingModel model, BatchingConfig batching, ServiceLimits limits, MeterRegistry registry) {
@@ -64,24 +51,12 @@ public final class EmbeddingService implements AutoCloseable {
      */
     public EmbeddingService(EmbeddingModel model, BatchingConfig batching, ServiceLimits limits, MeterRegistry registry,
             int decodeThreads) {
-        if (decodeThreads < 1) {
-            throw new InvalidInputException("decodeThreads", "must be >= 1, got " + decodeThreads);
-        }
         this.model = model;
         this.limits = limits;
+        this.decoding = new ImageDecodeStage(model, decodeThreads, batching.queueCapacity(), registry); // validates first
         this.texts = new DynamicBatcher<>("text", batching, in -> rows(model.embedTexts(in), in.size(), "texts"), registry);
         this.images = new DynamicBatcher<>("image", batching, in -> rows(model.embedImages(in), in.size(), "images"),
                 registry);
-        this.decodePool = ImageDecoder.newDecodePool(decodeThreads, batching.queueCapacity());
-        Gauge.builder("mmfuse.image.decode.queue", decodePool, p -> p.getQueue().size())
-                .description("Images waiting for a decode thread").register(registry);
-        this.decodeOk = decodeTimer(registry, "ok");
-        this.decodeRejected = decodeTimer(registry, "rejected");
-    }
-
-    private static Timer decodeTimer(MeterRegistry registry, String outcome) {
-        return Timer.builder("mmfuse.image.decode").description("Decoding one image before batching")
-                .tag("outcome", outcome).publishPercentileHistogram().register(registry);
     }
 
     private List<float[]> rows(FloatMatrix out, int n, String what) {
@@ -139,7 +114,7 @@ public final class EmbeddingService implements AutoCloseable {
             throw new UnavailableException("image: shutting down");
         }
         try {
-            List<float[]> prepared = await(decodeAll(fieldOf, inputs), deadlineNanos);
+            List<float[]> prepared = decoding.decode(fieldOf, inputs, deadlineNanos);
             long left = deadlineNanos - System.nanoTime();
             if (left <= 0) {
                 throw new DeadlineExceededException("image: deadline exceeded while decoding");
@@ -157,55 +132,6 @@ public final class EmbeddingService implements AutoCloseable {
             return imageRequests.register();
         } catch (IllegalStateException e) {
             throw new OverloadedException("image: too many requests at once", Duration.ofSeconds(1));
-        }
-    }
-
-    /** Starts decoding every image; all or none are admitted to the pool. */
-    private List<CompletableFuture<float[]>> decodeAll(IntFunction<String> fieldOf, List<byte[]> inputs) {
-        List<CompletableFuture<float[]>> futures = new ArrayList<>(inputs.size());
-        try {
-            for (int i = 0; i < inputs.size(); i++) {
-                DecodeTask task = new DecodeTask(fieldOf.apply(i), inputs.get(i));
-                futures.add(task.result());
-                decodePool.execute(task);
-            }
-        } catch (RejectedExecutionException e) {
-            futures.forEach(f -> f.cancel(false));
-            throw new OverloadedException("image: decode queue full (" + decodePool.getQueue().size()
-                    + " images waiting)", Duration.ofSeconds(1));
-        }
-        return futures;
-    }
-
-    /** One image to decode; a task dropped by a forced shutdown fails its future instead of leaving it pending. */
-    private final class DecodeTask implements Runnable {
-        private final String field;
-        private final byte[] bytes;
-        private final CompletableFuture<float[]> result = new CompletableFuture<>();
-
-        DecodeTask(String field, byte[] bytes) {
-            this.field = field;
-            this.bytes = bytes;
-        }
-
-        CompletableFuture<float[]> result() {
-            return result;
-        }
-
-        @Override
-        public void run() {
-            if (result.isDone()) {
-                return; // cancelled: its request failed or gave up
-            }
-            long t0 = System.nanoTime();
-            try {
-                float[] out = model.prepareImage(field, bytes);
-                decodeOk.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
-                result.complete(out);
-            } catch (RuntimeException | Error e) {
-                decodeRejected.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
-                result.completeExceptionally(e);
-            }
         }
     }
 
@@ -256,24 +182,6 @@ public final class EmbeddingService implements AutoCloseable {
         return new FloatMatrix(rows.size(), dim, data);
     }
 
-    /** {@link #await(List)} within a deadline ({@link System#nanoTime()} based). */
-    static <T> List<T> await(List<CompletableFuture<T>> futures, long deadlineNanos) {
-        try {
-            CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
-                    .get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            futures.forEach(f -> f.cancel(false));
-            throw new DeadlineExceededException("image: deadline exceeded while decoding");
-        } catch (ExecutionException | CompletionException e) {
-            // await below reports the first failure in input order
-        } catch (InterruptedException e) {
-            futures.forEach(f -> f.cancel(false));
-            Thread.currentThread().interrupt();
-            throw new UnavailableException("interrupted while decoding");
-        }
-        return await(futures);
-    }
-
     /** Waits for every future; on the first failure cancels the rest (still-queued ones never run). */
     static <T> List<T> await(List<CompletableFuture<T>> futures) {
         List<T> out = new ArrayList<>(futures.size());
@@ -314,7 +222,7 @@ public final class EmbeddingService implements AutoCloseable {
                     imageRequests.awaitAdvanceInterruptibly(phase, Math.max(1, drainTimeout.toNanos()), TimeUnit.NANOSECONDS);
                 }
             } catch (TimeoutException e) {
-                stopDecoding();
+                decoding.stop();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -322,18 +230,9 @@ public final class EmbeddingService implements AutoCloseable {
             texts.close(left);
             images.close(left);
         } finally {
-            stopDecoding();
+            decoding.stop();
             if (closed.compareAndSet(false, true)) {
                 model.close();
-            }
-        }
-    }
-
-    /** Images still queued for decoding fail at once rather than waiting out their deadline. */
-    private void stopDecoding() {
-        for (Runnable r : decodePool.shutdownNow()) {
-            if (r instanceof DecodeTask t) {
-                t.result().completeExceptionally(new UnavailableException("image: shut down before this image was decoded"));
             }
         }
     }
