@@ -2,8 +2,8 @@
 """Markdown report of run.sh's interleaved on/off comparison (INTERLEAVE_ROUNDS > 0).
 
 Usage: interleaved_report.py ROUNDS.jsonl MAX_BATCH > report.md
-Each input line is one wrk slice: label batching-on / batching-off, concurrency, round, throughput,
-p99_ms, mean_batch. Within a round the two slices ran back to back, so the per-round ratio is
+Each input line is one wrk slice: label batching-on / batching-off, case (image or text),
+concurrency, round, throughput, p99_ms, mean_batch. Within a round the two slices ran back to back, so the per-round ratio is
 what drift cannot bias; the verdict uses its median. Exit 3 when the image-embedding target at
 the highest concurrency is not met (median ratio >= 3, and the batched p99 within
 2 x unbatched p99 at concurrency 1 x MAX_BATCH), as bench/server's Main report does.
@@ -18,13 +18,14 @@ def main():
     rows = [json.loads(line) for line in open(path) if line.strip()]
     by = {}
     for r in rows:
-        by.setdefault(r["concurrency"], {}).setdefault(r["round"], {})[r["label"]] = r
+        by.setdefault((r.get("case", "image"), r["concurrency"]), {}).setdefault(r["round"], {})[r["label"]] = r
     out = []
     summary = {}
-    for c in sorted(by):
-        rounds = by[c]
-        out.append(f"Concurrency {c}:\n")
-        out.append("| round | batched img/s | p99 ms | mean batch | unbatched img/s | p99 ms | ratio |")
+    for key in sorted(by):
+        case, c = key
+        rounds = by[key]
+        out.append(f"{case.capitalize()} embedding, concurrency {c}:\n")
+        out.append("| round | batched req/s | p99 ms | mean batch | unbatched req/s | p99 ms | ratio |")
         out.append("|---:|---:|---:|---:|---:|---:|---:|")
         ratios, on_p99, off_p99 = [], [], []
         for r in sorted(rounds):
@@ -41,22 +42,24 @@ def main():
         if not ratios:
             continue
         failed = sum(r.get("failed", 0) for rr in rounds.values() for r in rr.values())
-        summary[c] = (statistics.median(ratios), min(ratios), max(ratios),
+        summary[key] = (statistics.median(ratios), min(ratios), max(ratios),
                       statistics.median(on_p99), statistics.median(off_p99))
         out.append("")
-        out.append(f"Median ratio {summary[c][0]:.2f}x (min {summary[c][1]:.2f}x, max {summary[c][2]:.2f}x) over "
-                   f"{len(ratios)} rounds; median p99 batched {summary[c][3]:.1f} ms, unbatched {summary[c][4]:.1f} ms; "
+        m = summary[key]
+        out.append(f"Median ratio {m[0]:.2f}x (min {m[1]:.2f}x, max {m[2]:.2f}x) over "
+                   f"{len(ratios)} rounds; median p99 batched {m[3]:.1f} ms, unbatched {m[4]:.1f} ms; "
                    f"failed requests: {failed}.\n")
     rc = 0
-    if summary:
-        top = max(summary)
-        med, lo, hi, p99_on, _ = summary[top]
+    image = {c: v for (case, c), v in summary.items() if case == "image"}
+    if image:
+        top = max(image)
+        med, lo, hi, p99_on, _ = image[top]
         met = med >= 3.0
         line = f"**Target (image embedding, interleaved):** median ratio at concurrency {top}: **{med:.2f}x** " \
                f"(target >= 3.0x: {'met' if met else 'NOT met'}; rounds {lo:.2f}x to {hi:.2f}x)"
-        if 1 in summary:
-            bound = 2 * summary[1][4] * max_batch
-            line += f"; median p99 {p99_on:.1f} ms vs bound 2 x {summary[1][4]:.2f} ms x {max_batch} = {bound:.1f} ms " \
+        if 1 in image:
+            bound = 2 * image[1][4] * max_batch
+            line += f"; median p99 {p99_on:.1f} ms vs bound 2 x {image[1][4]:.2f} ms x {max_batch} = {bound:.1f} ms " \
                     f"({'met' if p99_on <= bound else 'NOT met'})"
             met = met and p99_on <= bound
         out.append(line + ".")

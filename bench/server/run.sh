@@ -20,7 +20,8 @@
 # MMFUSE_DIST (a frozen build: mmfuse.jar + lib/), FLICKR (dataset dir), HTTP_PORT, GRPC_PORT (the
 # interleaved comparison also uses the next port of each), SERVE_ARGS (extra serve options),
 # INTERLEAVE_ROUNDS (0; > 0 adds the interleaved on/off comparison over wrk: both servers at once,
-# SLICE_S (10) seconds per server per round; needs /usr/bin/python3 for its report).
+# SLICE_S (10) seconds per server per round, for each of INTERLEAVE_CASES ("image"; "image text"
+# adds text embedding); needs /usr/bin/python3 for its report).
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 here="$repo/bench/server"
@@ -145,13 +146,15 @@ wrk_ready() { # the image list wrk cycles through
   command -v wrk >/dev/null || { log "installing wrk (Debian package)"; apt-get install -y -q wrk >/dev/null; }
   # sed, not head: head exits early and the SIGPIPE it leaves sort fails the pipeline under pipefail
   find "$FLICKR/images" -name '*.jpg' | sort | sed -n "1,${ITEMS}p" >"$WORK/wrk-images.txt"
+  # Without QUERIES: the Flickr8k captions (the text case's fallback, as for the JVM client)
+  [[ -n "${QUERIES:-}" ]] || cut -f2 "$FLICKR/captions.tsv" | sed -n '1,2000p' >"$WORK/wrk-queries.txt"
 }
-wrk_slice() { # label concurrency seconds http-port -> one JSON line, with the mean batch of the window
-  local s0 n0 s1 n1 mean line
-  s0=$(metric mmfuse_batcher_batch_size_sum image "$4"); n0=$(metric mmfuse_batcher_batch_size_count image "$4")
-  line=$(WRK_IMAGES="$WORK/wrk-images.txt" WRK_LABEL="$1" WRK_CONCURRENCY="$2" \
-    wrk -t1 -c"$2" -d"${3}s" --timeout 60s -s "$here/wrk/image.lua" "http://127.0.0.1:$4" | grep '^{')
-  s1=$(metric mmfuse_batcher_batch_size_sum image "$4"); n1=$(metric mmfuse_batcher_batch_size_count image "$4")
+wrk_slice() { # label concurrency seconds http-port [case: image (default) or text] -> one JSON line, with the mean batch of the window
+  local s0 n0 s1 n1 mean line case="${5:-image}"
+  s0=$(metric mmfuse_batcher_batch_size_sum "$case" "$4"); n0=$(metric mmfuse_batcher_batch_size_count "$case" "$4")
+  line=$(WRK_CASE="$case" WRK_IMAGES="$WORK/wrk-images.txt" WRK_QUERIES="${QUERIES:-$WORK/wrk-queries.txt}" WRK_LABEL="$1" \
+    WRK_CONCURRENCY="$2" wrk -t1 -c"$2" -d"${3}s" --timeout 60s -s "$here/wrk/embed.lua" "http://127.0.0.1:$4" | grep '^{')
+  s1=$(metric mmfuse_batcher_batch_size_sum "$case" "$4"); n1=$(metric mmfuse_batcher_batch_size_count "$case" "$4")
   mean=$(awk -v a="$s0" -v b="$s1" -v c="$n0" -v d="$n1" 'BEGIN { if (d > c) printf "%.4f", (b - a) / (d - c); else print "null" }')
   echo "${line/MEAN_BATCH/$mean}"
 }
@@ -200,16 +203,18 @@ if [[ "${INTERLEAVE_ROUNDS:-0}" -gt 0 ]]; then
   # shellcheck disable=SC2086
   start_server il-on "$LOAD_JAVA_OPTS" --max-batch "$MAX_BATCH" --max-wait-us "$MAX_WAIT_US" ${SERVE_ARGS:-}
   rm -f "$res-interleaved.jsonl"
-  for c in ${CONCURRENCY//,/ }; do
-    log "interleaved on/off, concurrency $c, $INTERLEAVE_ROUNDS rounds of ${SLICE_S:-10} s each"
-    wrk_slice warm-up "$c" "$WARMUP_S" "$HTTP_PORT" >/dev/null
-    wrk_slice warm-up "$c" "$WARMUP_S" "$off_port" >/dev/null
-    for r in $(seq 1 "$INTERLEAVE_ROUNDS"); do
-      if (( r % 2 )); then order="on off"; else order="off on"; fi
-      for mode in $order; do
-        port=$([[ $mode == on ]] && echo "$HTTP_PORT" || echo "$off_port")
-        line=$(wrk_slice "batching-$mode" "$c" "${SLICE_S:-10}" "$port")
-        echo "${line%\}},\"round\":$r}" >>"$res-interleaved.jsonl"
+  for case in ${INTERLEAVE_CASES:-image}; do
+    for c in ${CONCURRENCY//,/ }; do
+      log "interleaved on/off, $case, concurrency $c, $INTERLEAVE_ROUNDS rounds of ${SLICE_S:-10} s each"
+      wrk_slice warm-up "$c" "$WARMUP_S" "$HTTP_PORT" "$case" >/dev/null
+      wrk_slice warm-up "$c" "$WARMUP_S" "$off_port" "$case" >/dev/null
+      for r in $(seq 1 "$INTERLEAVE_ROUNDS"); do
+        if (( r % 2 )); then order="on off"; else order="off on"; fi
+        for mode in $order; do
+          port=$([[ $mode == on ]] && echo "$HTTP_PORT" || echo "$off_port")
+          line=$(wrk_slice "batching-$mode" "$c" "${SLICE_S:-10}" "$port" "$case")
+          echo "${line%\}},\"round\":$r}" >>"$res-interleaved.jsonl"
+        done
       done
     done
   done
@@ -245,7 +250,7 @@ fi
     echo "- Checkpoint: $CKPT, trained by this script: \`mmfuse quickstart --minutes $TRAIN_MIN\` (synthetic shapes), then \`mmfuse train --data <quickstart data> --minutes $TRAIN_MIN --image-size $IMAGE_SIZE\`"
   fi
   echo "- Client and server share the same $(nproc) cores on loopback; the client JVM's CPU is part of what is measured."
-  echo "- Command: \`$(printf '%q ' env ${CKPT_GIVEN:+CKPT="$CKPT_GIVEN"} TRANSPORTS="$TRANSPORTS" CASES="$CASES" GRPC_CASES="$GRPC_CASES" CONCURRENCY="$CONCURRENCY" MAX_BATCH="$MAX_BATCH" MAX_WAIT_US="$MAX_WAIT_US" WARMUP_S="$WARMUP_S" MEASURE_S="$MEASURE_S" SOAK_MIN="$SOAK_MIN" ${SERVE_ARGS:+SERVE_ARGS="$SERVE_ARGS"} ${INTERLEAVE_ROUNDS:+INTERLEAVE_ROUNDS="$INTERLEAVE_ROUNDS" SLICE_S="${SLICE_S:-10}"} ${SKIP_LOAD:+SKIP_LOAD="$SKIP_LOAD"} ${SKIP_SOAK:+SKIP_SOAK="$SKIP_SOAK"} bench/server/run.sh)\`"
+  echo "- Command: \`$(printf '%q ' env ${CKPT_GIVEN:+CKPT="$CKPT_GIVEN"} TRANSPORTS="$TRANSPORTS" CASES="$CASES" GRPC_CASES="$GRPC_CASES" CONCURRENCY="$CONCURRENCY" MAX_BATCH="$MAX_BATCH" MAX_WAIT_US="$MAX_WAIT_US" WARMUP_S="$WARMUP_S" MEASURE_S="$MEASURE_S" SOAK_MIN="$SOAK_MIN" ${SERVE_ARGS:+SERVE_ARGS="$SERVE_ARGS"} ${INTERLEAVE_ROUNDS:+INTERLEAVE_ROUNDS="$INTERLEAVE_ROUNDS" INTERLEAVE_CASES="${INTERLEAVE_CASES:-image}" SLICE_S="${SLICE_S:-10}"} ${SKIP_LOAD:+SKIP_LOAD="$SKIP_LOAD"} ${SKIP_SOAK:+SKIP_SOAK="$SKIP_SOAK"} bench/server/run.sh)\`"
   echo
   echo "Servers:"
   echo
@@ -266,7 +271,7 @@ fi
     echo
     echo "## Interleaved on/off over wrk ($INTERLEAVE_ROUNDS rounds of ${SLICE_S:-10} s per server and concurrency, ABBA order, after ${WARMUP_S} s of warm-up each)"
     echo
-    echo "Both servers run at once; wrk (one thread, one connection per client) alternates between them, one JPEG per request. Raw: \`$(basename "$res")-interleaved.jsonl\`."
+    echo "Both servers run at once; wrk (one thread, one connection per client) alternates between them, one JPEG or one text (${QUERIES:-Flickr8k captions}) per request. Raw: \`$(basename "$res")-interleaved.jsonl\`."
     echo
     cat "$WORK/interleaved.md"
   fi

@@ -19,7 +19,7 @@ mix() { # seconds, which
   for w in "$@"; do
     case $w in
       text) WRK_QUERY=text wrk -t1 -c3 -d${d}s -s bench/server/diag/queries.lua http://127.0.0.1:18081 >/dev/null & pids+=($!);;
-      image) wrk -t1 -c3 -d${d}s -s bench/server/wrk/image.lua http://127.0.0.1:18081 >/dev/null & pids+=($!);;
+      image) wrk -t1 -c3 -d${d}s -s bench/server/wrk/embed.lua http://127.0.0.1:18081 >/dev/null & pids+=($!);;
       search) WRK_QUERY=search wrk -t1 -c2 -d${d}s -s bench/server/diag/queries.lua http://127.0.0.1:18081 >/dev/null & pids+=($!);;
     esac
   done

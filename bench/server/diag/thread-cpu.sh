@@ -23,10 +23,10 @@ ticks() {
   for t in /proc/"$pid"/task/*; do echo "$(tr ' ' '_' <"$t"/comm) $(awk '{print $14 + $15}' "$t"/stat)"; done |
     awk '{n = $1; sub(/-[0-9]+$/, "", n); s[n] += $2} END {for (k in s) print k, s[k]}' | sort
 }
-wrk -t1 -c64 -d3s --timeout 60s -s bench/server/wrk/image.lua http://127.0.0.1:18081 >/dev/null
+wrk -t1 -c64 -d3s --timeout 60s -s bench/server/wrk/embed.lua http://127.0.0.1:18081 >/dev/null
 ticks >"$work/before"
 start=$(date +%s.%N)
-wrk -t1 -c64 -d10s --timeout 60s -s bench/server/wrk/image.lua http://127.0.0.1:18081 >"$work/wrk.txt" &
+wrk -t1 -c64 -d10s --timeout 60s -s bench/server/wrk/embed.lua http://127.0.0.1:18081 >"$work/wrk.txt" &
 wrk_launcher=$!
 sleep 0.5
 wrk_pid=$(pgrep -n -x wrk)
