@@ -105,8 +105,9 @@ public final class MmfuseServer implements AutoCloseable {
             long t0 = System.nanoTime();
             config.model().warmUp();
             health.set(Health.State.READY);
-            LOG.info("mmfuse server ready: model {} (dim {}), http {}, grpc {}, warm-up {} ms", config.model().fingerprint(),
-                    config.model().dimension(), httpPort(), grpcPort(), (System.nanoTime() - t0) / 1_000_000);
+            LOG.info("mmfuse server ready: model {} (dim {}), http {}, grpc {}, image decode threads {}, warm-up {} ms",
+                    config.model().fingerprint(), config.model().dimension(), httpPort(), grpcPort(), config.decodeThreads(),
+                    (System.nanoTime() - t0) / 1_000_000);
         } catch (IOException | RuntimeException e) {
             close();
             throw e instanceof MmfuseException me ? me : new MmfuseException("server start failed: " + e.getMessage(), e);
