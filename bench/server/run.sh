@@ -190,7 +190,7 @@ if [[ "${SKIP_LOAD:-0}" != 1 ]]; then
   done
 fi
 
-# --- interleaved on/off (wrk, image embedding) ----------------------------------------------
+# --- interleaved on/off (wrk; image, and text with INTERLEAVE_CASES) ----------------------------
 # Both servers run at once (an idle one costs no CPU) and wrk alternates between them in slices of
 # SLICE_S seconds, in ABBA order, so that a shared machine's drift hits both alike.
 il_rc=0

@@ -173,7 +173,7 @@ public final class ImageDecoder {
 
     /**
      * {@link #decodeAll(List, int, IntConsumer)} on the caller's long-lived {@code pool} (at least
-     * {@code threads} threads, not shut down here). Servers should use this: a pool per call
+     * {@code threads} threads, not shut down here). Long-running callers should use this: a pool per call
      * starts fresh native threads for every batch, and under mixed load that grew RSS by ~10 MB a
      * minute (bench/results/server-2026-11-27-vm-soak-arena2.md).
      */

@@ -30,15 +30,14 @@ import java.util.function.IntFunction;
  */
 public final class EmbeddingService implements AutoCloseable {
     private final EmbeddingModel model;
+    /** Set by the first close: admission stops, and that close gives up the phaser party and closes the model. */
     private final AtomicBoolean closing = new AtomicBoolean();
-    private final AtomicBoolean closed = new AtomicBoolean();
     private final ServiceLimits limits;
     private final DynamicBatcher<String, float[]> texts;
     private final DynamicBatcher<float[], float[]> images;
     private final ImageDecodeStage decoding;
     /** One party per image request between admission and its hand-off to the batcher, plus the service's own. */
     private final Phaser imageRequests = new Phaser(1);
-    private volatile boolean accepting = true;
 
     /** With one decode thread per available processor. */
     public EmbeddingService(EmbeddingModel model, BatchingConfig batching, ServiceLimits limits, MeterRegistry registry) {
@@ -110,7 +109,7 @@ public final class EmbeddingService implements AutoCloseable {
         }
         long deadlineNanos = System.nanoTime() + images.effectiveDeadline(timeout).toNanos();
         List<CompletableFuture<float[]>> results;
-        if (!accepting || register() < 0) {
+        if (closing.get() || register() < 0) {
             throw new UnavailableException("image: shutting down");
         }
         try {
@@ -212,11 +211,11 @@ public final class EmbeddingService implements AutoCloseable {
      */
     public void close(Duration drainTimeout) {
         long until = System.nanoTime() + drainTimeout.toNanos();
+        // Only the first close gives up the service's party: a second deregistration would take a
+        // request's party, and that request's own deregistration would then fail.
+        boolean first = closing.compareAndSet(false, true);
         try {
-            accepting = false;
-            // Only the first close gives up the service's party: a second deregistration would take a
-            // request's party, and that request's own deregistration would then fail.
-            int phase = closing.compareAndSet(false, true) ? imageRequests.arriveAndDeregister() : imageRequests.getPhase();
+            int phase = first ? imageRequests.arriveAndDeregister() : imageRequests.getPhase();
             try {
                 if (phase >= 0) {
                     imageRequests.awaitAdvanceInterruptibly(phase, Math.max(1, drainTimeout.toNanos()), TimeUnit.NANOSECONDS);
@@ -231,7 +230,7 @@ public final class EmbeddingService implements AutoCloseable {
             images.close(left);
         } finally {
             decoding.stop();
-            if (closed.compareAndSet(false, true)) {
+            if (first) {
                 model.close();
             }
         }
@@ -244,9 +243,5 @@ public final class EmbeddingService implements AutoCloseable {
 
     DynamicBatcher<String, float[]> textBatcher() {
         return texts;
-    }
-
-    DynamicBatcher<float[], float[]> imageBatcher() {
-        return images;
     }
 }

@@ -3,7 +3,6 @@ package io.mmfuse.server;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.mmfuse.InvalidInputException;
 import io.mmfuse.image.ImageDecoder;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,11 +40,9 @@ final class ImageDecodeStage {
     /**
      * @param threads decode threads (OpenCV runs one thread per image; parallelism comes from
      *     decoding several images at once)
+     * @throws io.mmfuse.InvalidInputException if threads or queueCapacity is below 1
      */
     ImageDecodeStage(EmbeddingModel model, int threads, int queueCapacity, MeterRegistry registry) {
-        if (threads < 1) {
-            throw new InvalidInputException("decodeThreads", "must be >= 1, got " + threads);
-        }
         this.model = model;
         this.pool = ImageDecoder.newDecodePool(threads, queueCapacity);
         Gauge.builder("mmfuse.image.decode.queue", pool, p -> p.getQueue().size())
