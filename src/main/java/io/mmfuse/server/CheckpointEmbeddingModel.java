@@ -59,9 +59,9 @@ public final class CheckpointEmbeddingModel implements EmbeddingModel {
 
     /**
      * Runs both encoders once, the image one on an image that went through {@link #prepareImage},
-     * so the first request is not slow: OpenCV's natives load on the first decode (about 0.6 s
-     * with a warm JavaCPP cache, measured on the dev VM) and would otherwise land on a request
-     * made after the server reported ready.
+     * so the first request is not slow: OpenCV's natives load on the first decode and would
+     * otherwise land on a request made after the server reported ready (118-144 ms for the first
+     * image request against 19-20 ms with this warm-up, bench/results/server-2026-11-27-vm-first-request.md).
      */
     @Override
     public void warmUp() {
