@@ -56,6 +56,9 @@ final class TrainGanCommand implements Callable<Integer> {
     @Option(names = "--word-weight", defaultValue = "0", description = "Weight of an auxiliary word loss (AC-GAN with the caption's words as labels): a head on the discriminator predicts the caption's vocabulary words from the image, for real and generated images, and the generator is trained to make it predict its caption's words (0 = off) (default: ${DEFAULT-VALUE}).")
     double wordWeight;
 
+    @Option(names = "--feature-weight", defaultValue = "0", description = "Weight of a feature discriminator (Projected GAN): matching-aware heads that judge image and caption from the frozen text model's image-encoder features instead of pixels, next to the pixel discriminator (0 = off) (default: ${DEFAULT-VALUE}).")
+    double featureWeight;
+
     @Option(names = "--order-negatives", defaultValue = "0", description = "Share of the discriminator's mismatched pairs that use the true caption with its two objects swapped (\"a blue square above a red circle\"), so that it checks relations; matching-aware discriminator only (default: ${DEFAULT-VALUE}).")
     double orderNegativeRate;
 
@@ -89,7 +92,8 @@ final class TrainGanCommand implements Callable<Integer> {
         int cores = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         GanConfig config = GanConfig.defaults().toBuilder().discriminator(mode(discriminator))
                 .generatorConditioning(conditioning(conditioning)).generatorUpsampling(upsampling(upsampling)).genWidth(width)
-                .discWidth(width).matchingWeight(matchingWeight).matchingShift(matchingShift).discriminatorShift(discriminatorShift).wordWeight(wordWeight).orderNegativeRate(orderNegativeRate)
+                .discWidth(width).matchingWeight(matchingWeight).matchingShift(matchingShift).discriminatorShift(discriminatorShift).wordWeight(wordWeight)
+                .featureWeight(featureWeight).orderNegativeRate(orderNegativeRate)
                 .objectNegatives(objectNegatives).batchSize(batch).seed(seed).threads(cores).build();
         GanTrainOptions.Builder options = GanTrainOptions.builder().maxSteps(steps)
                 .timeBudget(minutes == null ? null : Duration.ofMillis(Math.round(minutes * 60_000)))

@@ -4,8 +4,10 @@ import static org.bytedeco.pytorch.global.torch.cat;
 import static org.bytedeco.pytorch.global.torch.randn;
 
 import io.mmfuse.MmfuseException;
+import io.mmfuse.model.ImageEncoder;
 import io.mmfuse.model.Tensors;
 import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
@@ -21,6 +23,10 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * no batch-dependent layers, so this equals three passes at a third of the overhead, and spectral
  * normalisation runs one power iteration per update. During G's update D's parameters stop
  * requiring gradients, so its weight gradients are not computed for nothing.
+ *
+ * <p>With a feature discriminator the frozen encoder reads exactly what D's pixel layers read (the
+ * same augmented batch), without a graph in D's update (its inputs are detached and its weights
+ * frozen) and with one in G's, so that G's gradient passes through it.
  */
 final class AdversarialStep {
     /** The scalars of one iteration. */
@@ -30,12 +36,18 @@ final class AdversarialStep {
     private final GanNetworks nets;
     private final GanTrainingData data;
     private final MatchingLoss matching;
+    /** The frozen retrieval image encoder the feature heads read; null without them. */
+    private final ImageEncoder featureEncoder;
     private final GanConfig config;
 
-    AdversarialStep(GanNetworks nets, GanTrainingData data, MatchingLoss matching) {
+    AdversarialStep(GanNetworks nets, GanTrainingData data, MatchingLoss matching, ImageEncoder featureEncoder) {
+        if ((featureEncoder != null) != (nets.config.featureWeight() > 0)) {
+            throw new IllegalArgumentException("a frozen image encoder is needed exactly when featureWeight > 0");
+        }
         this.nets = nets;
         this.data = data;
         this.matching = matching;
+        this.featureEncoder = featureEncoder;
         this.config = nets.config;
     }
 
@@ -67,15 +79,25 @@ final class AdversarialStep {
             if (conditional) {
                 Tensor wrongText = Tensors.floats(data.mismatchedEmbeddings(batch.wrongCaptions(),
                         batch.wrongIsHardNegative()), nets.device, b, textDim);
-                judged = nets.discriminator.judge(augment(cat(new TensorVector(images, fake.detach(), images))),
-                        cat(new TensorVector(text, text, wrongText)), withWords);
+                Tensor seen = augment(cat(new TensorVector(images, fake.detach(), images)));
+                judged = nets.discriminator.judge(seen, cat(new TensorVector(text, text, wrongText)), withWords,
+                        frozenFeatures(seen, false));
                 wrong = judged.logits().narrow(0, 2L * b, b);
             } else {
-                judged = nets.discriminator.judge(augment(cat(new TensorVector(images, fake.detach()))), null, withWords);
+                judged = nets.discriminator.judge(augment(cat(new TensorVector(images, fake.detach()))), null, withWords, null);
             }
             real = judged.logits().narrow(0, 0, b);
             fakeLogits = judged.logits().narrow(0, b, b);
             Tensor dLoss = AdversarialLoss.discriminator(config.loss(), real, fakeLogits, wrong);
+            if (judged.featureLogits() != null) {
+                Tensor heads = null;
+                for (Tensor h : judged.featureLogits()) {
+                    Tensor term = AdversarialLoss.discriminator(config.loss(), h.narrow(0, 0, b), h.narrow(0, b, b),
+                            h.narrow(0, 2L * b, b));
+                    heads = heads == null ? term : heads.add(term);
+                }
+                dLoss = dLoss.add(heads.mul(new Scalar(config.featureWeight())));
+            }
             Tensor wordTargets = null;
             if (withWords) {
                 // AC-GAN: the head learns the words of real and of generated images alike.
@@ -95,10 +117,17 @@ final class AdversarialStep {
             double matchValue = Double.NaN;
             double gLossValue;
             try {
-                Discriminator.Judgement verdict = nets.discriminator.judge(augment(fake), conditional ? text : null, withWords);
+                Tensor seen = augment(fake);
+                Discriminator.Judgement verdict = nets.discriminator.judge(seen, conditional ? text : null, withWords,
+                        frozenFeatures(seen, true));
                 Tensor kl = generated.conditioning().kl();
                 Tensor gLoss = AdversarialLoss.generator(config.loss(), verdict.logits())
                         .add(kl.mul(new Scalar(config.klWeight())));
+                if (verdict.featureLogits() != null) {
+                    for (Tensor h : verdict.featureLogits()) {
+                        gLoss = gLoss.add(AdversarialLoss.generator(config.loss(), h).mul(new Scalar(config.featureWeight())));
+                    }
+                }
                 if (withWords) {
                     gLoss = gLoss.add(AdversarialLoss.words(verdict.words(), wordTargets).mul(new Scalar(config.wordWeight())));
                 }
@@ -123,6 +152,23 @@ final class AdversarialStep {
             }
             return new Values(dLossValue, gLossValue, klValue, matchValue, real.mean().item_float(),
                     fakeLogits.mean().item_float(), wrong == null ? Double.NaN : wrong.mean().item_float());
+        }
+    }
+
+    /**
+     * The frozen encoder's block outputs for what D sees, or null without feature heads.
+     *
+     * @param withGraph whether G's gradient must pass through (G's update); D's update needs none
+     */
+    private Tensor[] frozenFeatures(Tensor seen, boolean withGraph) {
+        if (featureEncoder == null) {
+            return null;
+        }
+        if (withGraph) {
+            return featureEncoder.features(seen);
+        }
+        try (NoGradGuard g = new NoGradGuard()) {
+            return featureEncoder.features(seen);
         }
     }
 

@@ -26,6 +26,10 @@ import org.bytedeco.pytorch.global.torch.MemoryFormat;
  * spatially summed 4x4 image features (before the caption joins them) predicts which vocabulary
  * words the caption holds: the auxiliary classifier of AC-GAN, with words for classes.
  *
+ * <p>With a feature discriminator (GanConfig.featureWeight &gt; 0) {@link FeatureHeads} judge the
+ * same pairs from a frozen retrieval encoder's block outputs, which the caller computes and hands
+ * in; they share the caption projection and each head returns its own logit.
+ *
  * <p>Activations run channels-last, which LibTorch's CPU (oneDNN) convolutions run faster for
  * these shapes (D forward over 3 x 64 images at width 64: about 0.5 s against 0.8 s on the 2-core
  * dev VM).
@@ -40,6 +44,8 @@ final class Discriminator extends Module {
     private final SpectralNormConv2d logit;
     /** Word head; null without a word loss. */
     private final SpectralNormLinear words;
+    /** Feature heads; null without a feature discriminator. */
+    private final FeatureHeads features;
     private final Scalar slope;
 
     Discriminator(GanConfig config) {
@@ -65,6 +71,12 @@ final class Discriminator extends Module {
         }
         words = config.wordClasses() > 0
                 ? Tensors.keep(register_module("words", new SpectralNormLinear(top, config.wordClasses(), sn))) : null;
+        if (config.featureWeight() > 0 && config.featureWidth() == 0) {
+            throw new InvalidInputException("featureWidth", "must be set (the frozen image encoder's width) to build the feature heads");
+        }
+        features = config.featureWidth() > 0
+                ? Tensors.keep(register_module("features", new FeatureHeads(config.featureWidth(), 2 * w, TEXT_FEATURES, sn)))
+                : null;
         slope = Tensors.keep(new Scalar(0.2));
     }
 
@@ -74,18 +86,24 @@ final class Discriminator extends Module {
      * @return [B] logits (higher = real and matching)
      */
     Tensor forward(Tensor images, Tensor text) {
-        return judge(images, text, false).logits();
+        return judge(images, text, false, null).logits();
     }
 
-    /** The logits with, when asked for and configured, the word head's logits. */
-    record Judgement(Tensor logits, Tensor words) {
+    /**
+     * The logits with, when asked for and configured, the word head's logits and the feature
+     * heads' logits (one [B] tensor per head).
+     */
+    record Judgement(Tensor logits, Tensor words, Tensor[] featureLogits) {
     }
 
     /**
      * @param withWords also run the word head (which the config must have: wordClasses &gt; 0)
-     * @return [B] logits and [B, wordClasses] word logits (null unless withWords)
+     * @param encoderFeatures null, or the frozen encoder's block outputs for the same images, to run
+     *     the feature heads (which the config must have: featureWidth &gt; 0)
+     * @return [B] logits, [B, wordClasses] word logits (null unless withWords) and the feature
+     *     heads' logits (null unless encoderFeatures)
      */
-    Judgement judge(Tensor images, Tensor text, boolean withWords) {
+    Judgement judge(Tensor images, Tensor text, boolean withWords, Tensor[] encoderFeatures) {
         Tensor x = images.contiguous(MemoryFormat.ChannelsLast);
         for (SpectralNormConv2d conv : convs) {
             x = leaky_relu(conv.forward(x), slope);
@@ -97,13 +115,20 @@ final class Discriminator extends Module {
             }
             wordLogits = words.forward(x.sum(new long[] {2, 3}));
         }
+        Tensor[] featureLogits = null;
         if (textProjection != null) {
             Tensor t = leaky_relu(textProjection.forward(ConditioningAugmentation.unitScale(text)), slope);
+            if (encoderFeatures != null) {
+                if (features == null) {
+                    throw new IllegalStateException("this discriminator has no feature heads");
+                }
+                featureLogits = features.forward(encoderFeatures, t);
+            }
             Tensor grid = t.view(t.size(0), TEXT_FEATURES, 1, 1).expand(t.size(0), TEXT_FEATURES, x.size(2), x.size(3));
             x = cat(new TensorVector(x, grid), 1);
         }
         x = leaky_relu(joint.forward(x), slope);
-        return new Judgement(logit.forward(x).flatten(), wordLogits);
+        return new Judgement(logit.forward(x).flatten(), wordLogits, featureLogits);
     }
 
     /** Whether the caption reaches the logit. */

@@ -49,6 +49,13 @@ import io.mmfuse.InvalidInputException;
  *     it predict its caption's words (0 = off, also in checkpoints written before this field existed)
  * @param wordClasses size of that head: the text model's vocabulary size, which the training job
  *     fills in (0 = not yet known; always 0 when wordWeight is 0)
+ * @param featureWeight weight of the feature discriminator (0 = off, also in checkpoints written
+ *     before this field existed): a second matching-aware discriminator whose heads read the frozen
+ *     retrieval model's image-encoder block outputs instead of pixels (Projected GAN, Sauer et al.,
+ *     2021), with its own hinge or non-saturating terms added to D's and G's losses at this weight;
+ *     needs the matching-aware discriminator and the frozen retrieval model the matching loss uses
+ * @param featureWidth width of that frozen image encoder (its first block's channels), which the
+ *     training job fills in from the text model (0 = not yet known; always 0 when featureWeight is 0)
  * @param lrG generator Adam learning rate (conditioning augmentation included)
  * @param lrD discriminator Adam learning rate
  * @param beta1 Adam beta1 for both optimizers
@@ -79,6 +86,8 @@ public record GanConfig(
         int discriminatorShift,
         double wordWeight,
         int wordClasses,
+        double featureWeight,
+        int featureWidth,
         double lrG,
         double lrD,
         double beta1,
@@ -187,6 +196,14 @@ public record GanConfig(
             throw new InvalidInputException("wordClasses", "must be 0 without a word loss and >= 0 with one, got "
                     + wordClasses + " with wordWeight " + wordWeight);
         }
+        nonNegative("featureWeight", featureWeight);
+        if (featureWidth < 0 || (featureWidth > 0 && featureWeight == 0)) {
+            throw new InvalidInputException("featureWidth", "must be 0 without a feature discriminator and >= 0 with one, got "
+                    + featureWidth + " with featureWeight " + featureWeight);
+        }
+        if (featureWeight > 0 && discriminator != DiscriminatorMode.MATCHING_AWARE) {
+            throw new InvalidInputException("featureWeight", "needs the matching-aware discriminator");
+        }
         rate("lrG", lrG);
         rate("lrD", lrD);
         if (!(beta1 >= 0 && beta1 < 1)) {
@@ -204,7 +221,7 @@ public record GanConfig(
     public static GanConfig defaults() {
         return new GanConfig(100, 256, 128, 64, 64, SUPPORTED_IMAGE_SIZE, DiscriminatorMode.MATCHING_AWARE,
                 GeneratorConditioning.INPUT, GeneratorUpsampling.TRANSPOSED, true,
-                Loss.HINGE, 1.0, 0.0, 0.0, false, 0, 0, 0.0, 0, 2e-4, 2e-4, 0.5, 0.999, 0.999, 64, 42L,
+                Loss.HINGE, 1.0, 0.0, 0.0, false, 0, 0, 0.0, 0, 0.0, 0, 2e-4, 2e-4, 0.5, 0.999, 0.999, 64, 42L,
                 Math.max(1, Runtime.getRuntime().availableProcessors()));
     }
 
@@ -214,7 +231,7 @@ public record GanConfig(
                 && discWidth == o.discWidth && imageSize == o.imageSize && discriminator == o.discriminator
                 && generatorConditioning == o.generatorConditioning
                 && generatorUpsampling == o.generatorUpsampling && spectralNorm == o.spectralNorm
-                && wordClasses == o.wordClasses;
+                && wordClasses == o.wordClasses && featureWidth == o.featureWidth;
     }
 
     /** Floats in one generated CHW image. */
@@ -268,6 +285,8 @@ public record GanConfig(
         private int discriminatorShift;
         private double wordWeight;
         private int wordClasses;
+        private double featureWeight;
+        private int featureWidth;
         private double lrG;
         private double lrD;
         private double beta1;
@@ -297,6 +316,8 @@ public record GanConfig(
             discriminatorShift = c.discriminatorShift;
             wordWeight = c.wordWeight;
             wordClasses = c.wordClasses;
+            featureWeight = c.featureWeight;
+            featureWidth = c.featureWidth;
             lrG = c.lrG;
             lrD = c.lrD;
             beta1 = c.beta1;
@@ -326,6 +347,8 @@ public record GanConfig(
         public Builder discriminatorShift(int v) { discriminatorShift = v; return this; }
         public Builder wordWeight(double v) { wordWeight = v; return this; }
         public Builder wordClasses(int v) { wordClasses = v; return this; }
+        public Builder featureWeight(double v) { featureWeight = v; return this; }
+        public Builder featureWidth(int v) { featureWidth = v; return this; }
         public Builder lrG(double v) { lrG = v; return this; }
         public Builder lrD(double v) { lrD = v; return this; }
         public Builder beta1(double v) { beta1 = v; return this; }
@@ -337,7 +360,8 @@ public record GanConfig(
 
         public GanConfig build() {
             return new GanConfig(noiseDim, textDim, condDim, genWidth, discWidth, imageSize, discriminator, generatorConditioning,
-                    generatorUpsampling, spectralNorm, loss, klWeight, matchingWeight, orderNegativeRate, objectNegatives, matchingShift, discriminatorShift, wordWeight, wordClasses, lrG, lrD, beta1, beta2, emaDecay,
+                    generatorUpsampling, spectralNorm, loss, klWeight, matchingWeight, orderNegativeRate, objectNegatives, matchingShift, discriminatorShift, wordWeight, wordClasses,
+                    featureWeight, featureWidth, lrG, lrD, beta1, beta2, emaDecay,
                     batchSize, seed, threads);
         }
     }

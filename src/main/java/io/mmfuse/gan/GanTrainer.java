@@ -4,6 +4,7 @@ import io.mmfuse.InvalidInputException;
 import io.mmfuse.MmfuseException;
 import io.mmfuse.model.DeviceChoice;
 import io.mmfuse.model.Devices;
+import io.mmfuse.model.ImageEncoder;
 import io.mmfuse.model.MultimodalAutoencoder;
 import io.mmfuse.model.NativeThreads;
 import io.mmfuse.model.Tensors;
@@ -60,8 +61,9 @@ public final class GanTrainer {
 
     /**
      * @param matchingModel the retrieval model that produced the caption embeddings, for the
-     *     matching loss when config.matchingWeight() > 0 (it is frozen: eval mode, requires_grad off
-     *     on its parameters, and stays so); null otherwise
+     *     matching loss when config.matchingWeight() > 0 and for the feature discriminator's
+     *     encoder when config.featureWeight() > 0 (it is frozen: eval mode, requires_grad off on its
+     *     parameters, and stays so); null otherwise
      */
     public GanTrainResult train(GanTrainingData data, MultimodalAutoencoder matchingModel) {
         validate(data, matchingModel);
@@ -80,11 +82,16 @@ public final class GanTrainer {
             }
             Random rng = new Random(step == 0 ? config.seed() : config.seed() * 31 + step);
             MatchingLoss matching = config.matchingWeight() > 0 ? new MatchingLoss(matchingModel, config) : null;
+            ImageEncoder featureEncoder = null;
+            if (config.featureWeight() > 0) {
+                MatchingLoss.freeze(matchingModel);
+                featureEncoder = matchingModel.imageEncoder();
+            }
             LOG.info("Training the {} GAN ({} loss, spectral norm {}) on {}: {} captions / {} images, batch {}, "
                             + "steps up to {}, time budget {}", config.discriminator(), config.loss(), config.spectralNorm(),
                     device, data.captionCount(), data.imageCount(), config.batchSize(), options.maxSteps(),
                     options.timeBudget());
-            return run(nets, new AdversarialStep(nets, data, matching), new CaptionBatches(data, config.batchSize(), rng, config.orderNegativeRate()),
+            return run(nets, new AdversarialStep(nets, data, matching, featureEncoder), new CaptionBatches(data, config.batchSize(), rng, config.orderNegativeRate()),
                     step, start);
         } catch (MmfuseException e) {
             throw e;
@@ -190,8 +197,14 @@ public final class GanTrainer {
                     : "come from a vocabulary of " + data.words().classes() + " words, the config's wordClasses is "
                             + config.wordClasses());
         }
-        if (config.matchingWeight() > 0 && matchingModel == null) {
-            throw new InvalidInputException("matchingModel", "is required when matchingWeight > 0");
+        if ((config.matchingWeight() > 0 || config.featureWeight() > 0) && matchingModel == null) {
+            throw new InvalidInputException("matchingModel", "is required when matchingWeight > 0 or featureWeight > 0");
+        }
+        if (config.featureWeight() > 0 && (matchingModel.config().cnnWidth() != config.featureWidth()
+                || matchingModel.config().imageSize() != config.imageSize())) {
+            throw new InvalidInputException("matchingModel", "has a " + matchingModel.config().imageSize() + " px image encoder of width "
+                    + matchingModel.config().cnnWidth() + "; the feature heads were built for " + config.imageSize()
+                    + " px and featureWidth " + config.featureWidth());
         }
         if (options.sampleEvery() > 0
                 && options.previewEmbeddings().length != options.previewCaptions().size() * config.textDim()) {

@@ -81,6 +81,10 @@ public final class GanTrainingJob {
                 log.accept("word head: the discriminator learns which of " + model.vocabulary().size()
                         + " vocabulary words each caption holds");
             }
+            if (config.featureWeight() > 0) {
+                log.accept("feature discriminator: heads on the frozen text model's image encoder (width "
+                        + model.config().cnnWidth() + ", blocks 1-3), weight " + config.featureWeight());
+            }
             log.accept(String.format(Locale.ROOT, "decoded %d images and embedded %d captions in %.1f s (%d skipped)",
                     split.imageCount(), split.captionCount(), (System.nanoTime() - t0) / 1e9, split.skipped().size()));
             List<String> preview = previewCaptions == null || previewCaptions.isEmpty()
@@ -88,10 +92,11 @@ public final class GanTrainingJob {
             GanTrainOptions effective = options.textModelDir(textModel).device(device)
                     .preview(preview, model.embedTexts(preview).data()).build();
             GanConfig effectiveConfig = config.toBuilder().textDim(model.dimension())
-                    .wordClasses(config.wordWeight() > 0 ? model.vocabulary().size() : 0).build();
+                    .wordClasses(config.wordWeight() > 0 ? model.vocabulary().size() : 0)
+                    .featureWidth(config.featureWeight() > 0 ? model.config().cnnWidth() : 0).build();
             GanTrainer trainer = new GanTrainer(effectiveConfig, effective, progress);
             GanTrainResult result;
-            if (effectiveConfig.matchingWeight() > 0) {
+            if (effectiveConfig.matchingWeight() > 0 || effectiveConfig.featureWeight() > 0) {
                 try (LoadedCheckpoint matching = Checkpoint.load(textModel, device)) {
                     result = trainer.train(data, matching.model());
                 }

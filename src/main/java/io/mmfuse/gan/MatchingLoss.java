@@ -38,6 +38,11 @@ final class MatchingLoss {
         }
         this.model = model;
         this.shift = config.matchingShift();
+        freeze(model);
+    }
+
+    /** Eval mode and requires_grad off on every parameter; idempotent. */
+    static void freeze(MultimodalAutoencoder model) {
         model.eval();
         try (PointerScope scope = new PointerScope()) {
             TensorVector params = model.parameters();

@@ -68,14 +68,30 @@ public final class ImageEncoder extends Module {
     public Tensor forward(Tensor images) {
         Tensor x = images.contiguous(MemoryFormat.ChannelsLast);
         for (int i = 0; i < 4; i++) {
-            x = convs[i].forward(x);
-            x = batchNorms[i] != null ? batchNorms[i].forward(x) : groupNorms[i].forward(x);
-            x = relu(x);
-            if (i > 0) {
-                x = max_pool2d(x, 2, 2);
-            }
+            x = block(i, x);
         }
         x = adaptive_avg_pool2d(x, 1, 1).flatten(1, -1);
         return projection.forward(dropout(x, dropout, is_training()));
+    }
+
+    /**
+     * The output of every block: [B, w, S/2, S/2], [B, 2w, S/4, S/4], [B, 4w, S/8, S/8] and
+     * [B, 8w, S/16, S/16] for [B, 3, S, S] normalised images (w = {@link #channels}(config, 0)).
+     * For a discriminator that reads a frozen encoder's features (the GAN's feature heads).
+     */
+    public Tensor[] features(Tensor images) {
+        Tensor[] out = new Tensor[4];
+        Tensor x = images.contiguous(MemoryFormat.ChannelsLast);
+        for (int i = 0; i < 4; i++) {
+            x = block(i, x);
+            out[i] = x;
+        }
+        return out;
+    }
+
+    private Tensor block(int i, Tensor x) {
+        Tensor y = convs[i].forward(x);
+        y = relu(batchNorms[i] != null ? batchNorms[i].forward(y) : groupNorms[i].forward(y));
+        return i > 0 ? max_pool2d(y, 2, 2) : y;
     }
 }

@@ -47,7 +47,7 @@ class GanCheckpointTest {
 
     private static void steps(GanNetworks nets, long from, int n, long seed) {
         CaptionBatches batches = new CaptionBatches(data, nets.config.batchSize(), new Random(seed));
-        AdversarialStep step = new AdversarialStep(nets, data, null);
+        AdversarialStep step = new AdversarialStep(nets, data, null, null);
         torch.manual_seed(seed);
         for (int i = 1; i <= n; i++) {
             step.run(batches.next(), from + i);

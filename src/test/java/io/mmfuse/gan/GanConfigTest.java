@@ -46,6 +46,10 @@ class GanConfigTest {
         assertRejected(() -> GanConfig.builder().discriminatorShift(GanConfig.MAX_MATCHING_SHIFT + 1).build(),
                 "discriminatorShift");
         assertRejected(() -> GanConfig.builder().wordWeight(-1).build(), "wordWeight");
+        assertRejected(() -> GanConfig.builder().featureWeight(-1).build(), "featureWeight");
+        assertRejected(() -> GanConfig.builder().featureWidth(8).build(), "featureWidth");
+        assertRejected(() -> GanConfig.builder().featureWeight(1).discriminator(GanConfig.DiscriminatorMode.UNCONDITIONAL).build(),
+                "featureWeight");
         assertRejected(() -> GanConfig.builder().wordClasses(5).build(), "wordClasses");
         assertRejected(() -> GanConfig.builder().wordWeight(1).wordClasses(-1).build(), "wordClasses");
         assertRejected(() -> GanConfig.builder().lrD(0).build(), "lrD");
@@ -61,7 +65,7 @@ class GanConfigTest {
     /** Fields added after the first checkpoints: a config.json without one loads with the field off. */
     @ParameterizedTest
     @ValueSource(strings = {"orderNegativeRate", "generatorConditioning", "generatorUpsampling", "objectNegatives",
-            "matchingShift", "discriminatorShift", "wordWeight", "wordClasses"})
+            "matchingShift", "discriminatorShift", "wordWeight", "wordClasses", "featureWeight", "featureWidth"})
     void configsWrittenBeforeAFieldExistedLoadWithItOff(String field) throws Exception {
         ObjectMapper json = new ObjectMapper();
         com.fasterxml.jackson.databind.node.ObjectNode node = json.valueToTree(GanConfig.defaults());
@@ -79,13 +83,15 @@ class GanConfigTest {
         GanConfig words = GanConfig.builder().wordWeight(0.5).wordClasses(40).build();
         GanConfig shifted = GanConfig.builder().matchingWeight(1).matchingShift(4).build();
         GanConfig augmented = GanConfig.builder().discriminatorShift(4).build();
-        for (GanConfig c : new GanConfig[] {resize, words, shifted, augmented}) {
+        GanConfig featureHeads = GanConfig.builder().featureWeight(0.5).featureWidth(32).build();
+        for (GanConfig c : new GanConfig[] {resize, words, shifted, augmented, featureHeads}) {
             assertThat(json.readValue(json.writeValueAsBytes(c), GanConfig.class)).isEqualTo(c);
         }
         assertThat(resize.sameArchitecture(GanConfig.defaults())).as("different generator layers").isFalse();
         assertThat(words.sameArchitecture(GanConfig.defaults())).as("D has one more head").isFalse();
         assertThat(shifted.sameArchitecture(GanConfig.defaults())).as("a loss setting only").isTrue();
         assertThat(augmented.sameArchitecture(GanConfig.defaults())).as("an augmentation only").isTrue();
+        assertThat(featureHeads.sameArchitecture(GanConfig.defaults())).as("D has the feature heads").isFalse();
     }
 
     @Test

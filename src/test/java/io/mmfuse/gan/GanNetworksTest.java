@@ -104,18 +104,55 @@ class GanNetworksTest {
         try (GanNetworks nets = GanNetworks.create(c, GanFixtures.CPU);
              PointerScope scope = new PointerScope();
              NoGradGuard g = new NoGradGuard()) {
-            Discriminator.Judgement j = nets.discriminator.judge(randn(B, 3, 64, 64).tanh(), text(1), true);
+            Discriminator.Judgement j = nets.discriminator.judge(randn(B, 3, 64, 64).tanh(), text(1), true, null);
             assertThat(j.words().shape()).containsExactly(B, 11);
             assertThat(j.logits().shape()).containsExactly(B);
-            assertThat(nets.discriminator.judge(randn(B, 3, 64, 64).tanh(), text(1), false).words()).isNull();
+            assertThat(nets.discriminator.judge(randn(B, 3, 64, 64).tanh(), text(1), false, null).words()).isNull();
         }
         try (GanNetworks plain = GanNetworks.create(GanFixtures.tiny().build(), GanFixtures.CPU);
              PointerScope scope = new PointerScope()) {
-            assertThatThrownBy(() -> plain.discriminator.judge(randn(B, 3, 64, 64), text(1), true))
+            assertThatThrownBy(() -> plain.discriminator.judge(randn(B, 3, 64, 64), text(1), true, null))
                     .isInstanceOf(IllegalStateException.class);
         }
         assertThatThrownBy(() -> GanNetworks.create(GanFixtures.tiny().wordWeight(1).build(), GanFixtures.CPU))
                 .isInstanceOf(io.mmfuse.InvalidInputException.class).hasMessageStartingWith("wordClasses");
+    }
+
+    @Test
+    void featureHeadsJudgeTheFrozenEncodersFeaturesWithTheCaption() {
+        int width = 4;
+        GanConfig c = GanFixtures.tiny().featureWeight(1).featureWidth(width).build();
+        io.mmfuse.model.ModelConfig mc = io.mmfuse.model.ModelConfig.builder().imageSize(64).cnnWidth(width)
+                .commonDim(GanFixtures.TEXT_DIM).build();
+        try (GanNetworks nets = GanNetworks.create(c, GanFixtures.CPU);
+             io.mmfuse.model.ImageEncoder encoder = new io.mmfuse.model.ImageEncoder(mc);
+             PointerScope scope = new PointerScope();
+             NoGradGuard g = new NoGradGuard()) {
+            encoder.eval();
+            Tensor images = randn(B, 3, 64, 64).tanh();
+            Tensor[] features = encoder.features(images);
+            assertThat(features[1].shape()).containsExactly(B, 2L * width, 16, 16);
+            assertThat(features[3].shape()).containsExactly(B, 8L * width, 4, 4);
+            Discriminator.Judgement j = nets.discriminator.judge(images, text(1), false, features);
+            assertThat(j.featureLogits()).hasSize(FeatureHeads.BLOCKS.length);
+            Tensor[] other = nets.discriminator.judge(images, text(2), false, features).featureLogits();
+            for (int h = 0; h < j.featureLogits().length; h++) {
+                assertThat(j.featureLogits()[h].shape()).containsExactly(B);
+                float[] a = Tensors.toHeap(j.featureLogits()[h]);
+                float[] b = Tensors.toHeap(other[h]);
+                assertThat(a).as("head %d sees the caption", h).isNotEqualTo(b);
+            }
+            assertThat(nets.discriminator.judge(images, text(1), false, null).featureLogits()).isNull();
+        }
+        try (GanNetworks plain = GanNetworks.create(GanFixtures.tiny().build(), GanFixtures.CPU);
+             io.mmfuse.model.ImageEncoder encoder = new io.mmfuse.model.ImageEncoder(mc);
+             PointerScope scope = new PointerScope()) {
+            Tensor images = randn(B, 3, 64, 64);
+            assertThatThrownBy(() -> plain.discriminator.judge(images, text(1), false, encoder.features(images)))
+                    .isInstanceOf(IllegalStateException.class);
+        }
+        assertThatThrownBy(() -> GanNetworks.create(GanFixtures.tiny().featureWeight(1).build(), GanFixtures.CPU))
+                .isInstanceOf(io.mmfuse.InvalidInputException.class).hasMessageStartingWith("featureWidth");
     }
 
     @Test

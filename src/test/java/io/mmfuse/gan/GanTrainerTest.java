@@ -118,7 +118,7 @@ class GanTrainerTest {
             org.bytedeco.pytorch.Tensor text = io.mmfuse.model.Tensors.floats(AdversarialStep.gather(
                     withWords.captionEmbeddings(), probe.captions(), c.textDim()), nets.device, probe.size(), c.textDim());
             double before = wordLoss(nets, images, text, targets);
-            AdversarialStep step = new AdversarialStep(nets, withWords, null);
+            AdversarialStep step = new AdversarialStep(nets, withWords, null, null);
             for (int i = 1; i <= 80; i++) {
                 AdversarialStep.Values v = step.run(batches.next(), i);
                 assertThat(v.dLoss()).isFinite();
@@ -140,7 +140,7 @@ class GanTrainerTest {
     private static double wordLoss(GanNetworks nets, org.bytedeco.pytorch.Tensor images, org.bytedeco.pytorch.Tensor text,
                                    org.bytedeco.pytorch.Tensor targets) {
         try (org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
-            return AdversarialLoss.words(nets.discriminator.judge(images, text, true).words(), targets).item_float();
+            return AdversarialLoss.words(nets.discriminator.judge(images, text, true, null).words(), targets).item_float();
         }
     }
 
@@ -185,6 +185,25 @@ class GanTrainerTest {
             assertThat(r.last().gLoss()).as("%s", c).isFinite();
             assertThat(Double.isNaN(r.last().dWrong()))
                     .isEqualTo(c.discriminator() == GanConfig.DiscriminatorMode.UNCONDITIONAL);
+        }
+    }
+
+    @Test
+    void theFeatureDiscriminatorTrainsOnAFrozenEncoderOfTheRightWidth() {
+        try (LoadedCheckpoint frozen = Checkpoint.load(textModel, GanFixtures.CPU)) {
+            float[] before = io.mmfuse.model.Tensors.toHeap(frozen.model().parameters().get(0));
+            int width = frozen.model().config().cnnWidth();
+            GanConfig c = GanFixtures.tiny().featureWeight(1).featureWidth(width).build();
+            GanTrainResult r = new GanTrainer(c, steps(3).build(), GanProgressSink.NONE).train(data, frozen.model());
+            assertThat(r.last().dLoss()).isFinite();
+            assertThat(r.last().gLoss()).isFinite();
+            assertThat(io.mmfuse.model.Tensors.toHeap(frozen.model().parameters().get(0))).containsExactly(before);
+            assertThatThrownBy(() -> new GanTrainer(c, steps(1).build(), GanProgressSink.NONE).train(data))
+                    .isInstanceOf(InvalidInputException.class).hasMessageStartingWith("matchingModel:");
+            GanConfig wrongWidth = c.toBuilder().featureWidth(width + 1).build();
+            assertThatThrownBy(() -> new GanTrainer(wrongWidth, steps(1).build(), GanProgressSink.NONE)
+                    .train(data, frozen.model()))
+                    .isInstanceOf(InvalidInputException.class).hasMessageContaining("featureWidth " + (width + 1));
         }
     }
 

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# One lever of the synthetic-shapes text-to-image experiments, against the recipe it changes:
+#
+#   bench/generation/lever.sh train NAME MINUTES [train-gan options...]
+#   bench/generation/lever.sh eval REPORT.md NAME...
+#
+# train: ./mmfuse train-gan on the evaluation data with the current best recipe (width 32, matching
+#   loss 1 with a 4-px shift, word-order negatives 0.5; generation-2026-11-27e-vm.md) plus the given
+#   options, into $RUN_DIR/NAME. The data ($RUN_DIR/shapes-data: 3,000 training images, four
+#   colour-shape pairs held out) and the shapes retrieval model the GAN is conditioned on
+#   ($RUN_DIR/shapes-retrieval, 5 minutes) are made first if missing, exactly as bench/generation/run.sh
+#   makes them.
+# eval: scores the named runs' checkpoints with GenerationEval shapes (a fresh attribute classifier
+#   trained on the real images only, 4 minutes at most) into REPORT.md, all in one evaluation so they
+#   share one judge.
+#
+# RUN_DIR (default runs/generation-lever); MMFUSE_DIST runs a frozen build, as for ./mmfuse.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+run="${RUN_DIR:-runs/generation-lever}"
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-$(nproc)}" OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
+if [[ -n "${MMFUSE_DIST:-}" ]]; then cp_dist="$MMFUSE_DIST/mmfuse.jar:$MMFUSE_DIST/lib/*"
+else ./mmfuse doctor >/dev/null; cp_dist="target/mmfuse.jar:target/lib/*"; fi
+mkdir -p "$run/classes"
+javac -d "$run/classes" -cp "$cp_dist" $(find bench/generation/src -name '*.java')
+evalmain() { java -Xmx6g -cp "$run/classes:$cp_dist" io.mmfuse.bench.generation.GenerationEval "$@"; }
+
+case "${1:-}" in
+  train)
+    [[ $# -ge 3 ]] || { echo "usage: $0 train NAME MINUTES [train-gan options...]" >&2; exit 2; }
+    name="$2" minutes="$3"; shift 3
+    [[ -d "$run/shapes-data" ]] || evalmain shapes-data "$run/shapes-data"
+    if [[ ! -d "$run/shapes-retrieval/checkpoint" ]]; then
+      ./mmfuse train --data "$run/shapes-data" --out "$run/shapes-retrieval" --text-encoder tokens --min-count 1 \
+        --order-negatives --minutes 5 --epochs 200 >"$run/shapes-retrieval.stdout" 2>"$run/shapes-retrieval.stderr"
+    fi
+    set -x
+    ./mmfuse train-gan --text-model "$run/shapes-retrieval/checkpoint" --data "$run/shapes-data" --out "$run/$name" \
+      --minutes "$minutes" --width 32 --steps 1000000 --sample-every 500 --checkpoint-every 1000 \
+      --matching-weight 1 --matching-shift 4 --order-negatives 0.5 \
+      --preview "a red square above a blue triangle" --preview "a yellow circle at the top left" \
+      --preview "a green circle to the left of a purple cross" --preview "a white square below an orange triangle" \
+      "$@" >"$run/$name.stdout" 2>"$run/$name.stderr"
+    ;;
+  eval)
+    [[ $# -ge 3 ]] || { echo "usage: $0 eval REPORT.md NAME..." >&2; exit 2; }
+    report="$2"; shift 2
+    pairs=(); for name in "$@"; do pairs+=("$name=$run/$name/checkpoint"); done
+    evalmain shapes "$run/shapes-data" 4 "$report" "${pairs[@]}"
+    ;;
+  *) echo "usage: $0 train NAME MINUTES [options...] | eval REPORT.md NAME..." >&2; exit 2 ;;
+esac
