@@ -24,9 +24,12 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * normalisation runs one power iteration per update. During G's update D's parameters stop
  * requiring gradients, so its weight gradients are not computed for nothing.
  *
- * <p>With a feature discriminator the frozen encoder reads exactly what D's pixel layers read (the
- * same augmented batch), without a graph in D's update (its inputs are detached and its weights
- * frozen) and with one in G's, so that G's gradient passes through it.
+ * <p>With a feature discriminator the frozen encoder reads exactly what D's pixel layers read. Without
+ * augmentation it runs once on the real images (no graph: they appear twice in D's batch) and once
+ * on the generated ones with G's graph, which D's update reads detached and G's update reads as is
+ * (the encoder is frozen, so the updated D changes nothing there): the encoder costs more than G and
+ * D together, so this saves half of its work. With augmentation every view is shifted on its own,
+ * so it runs on each batch as D or G sees it.
  */
 final class AdversarialStep {
     /** The scalars of one iteration. */
@@ -68,6 +71,8 @@ final class AdversarialStep {
             nets.generator.train(true);
             Generator.Output generated = nets.generator.forward(noise, text, eps);
             Tensor fake = generated.images();
+            boolean sharedFeatures = featureEncoder != null && config.discriminatorShift() == 0;
+            Tensor[] fakeFeatures = sharedFeatures ? featureEncoder.features(fake) : null;
 
             // Discriminator update.
             boolean conditional = nets.discriminator.conditional();
@@ -80,8 +85,9 @@ final class AdversarialStep {
                 Tensor wrongText = Tensors.floats(data.mismatchedEmbeddings(batch.wrongCaptions(),
                         batch.wrongIsHardNegative()), nets.device, b, textDim);
                 Tensor seen = augment(cat(new TensorVector(images, fake.detach(), images)));
-                judged = nets.discriminator.judge(seen, cat(new TensorVector(text, text, wrongText)), withWords,
-                        frozenFeatures(seen, false));
+                Tensor[] features = sharedFeatures ? realFakeReal(frozenFeatures(images, false), fakeFeatures)
+                        : frozenFeatures(seen, false);
+                judged = nets.discriminator.judge(seen, cat(new TensorVector(text, text, wrongText)), withWords, features);
                 wrong = judged.logits().narrow(0, 2L * b, b);
             } else {
                 judged = nets.discriminator.judge(augment(cat(new TensorVector(images, fake.detach()))), null, withWords, null);
@@ -119,7 +125,7 @@ final class AdversarialStep {
             try {
                 Tensor seen = augment(fake);
                 Discriminator.Judgement verdict = nets.discriminator.judge(seen, conditional ? text : null, withWords,
-                        frozenFeatures(seen, true));
+                        sharedFeatures ? fakeFeatures : frozenFeatures(seen, true));
                 Tensor kl = generated.conditioning().kl();
                 Tensor gLoss = AdversarialLoss.generator(config.loss(), verdict.logits())
                         .add(kl.mul(new Scalar(config.klWeight())));
@@ -170,6 +176,15 @@ final class AdversarialStep {
         try (NoGradGuard g = new NoGradGuard()) {
             return featureEncoder.features(seen);
         }
+    }
+
+    /** Per block, [real; fake detached; real] along the batch, as D's update batch is laid out. */
+    private static Tensor[] realFakeReal(Tensor[] real, Tensor[] fake) {
+        Tensor[] out = new Tensor[real.length];
+        for (int i = 0; i < real.length; i++) {
+            out[i] = cat(new TensorVector(real[i], fake[i].detach(), real[i]));
+        }
+        return out;
     }
 
     /** What D sees: each image shifted on its own (DiffAugment translation) when configured. */

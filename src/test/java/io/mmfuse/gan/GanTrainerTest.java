@@ -194,9 +194,12 @@ class GanTrainerTest {
             float[] before = io.mmfuse.model.Tensors.toHeap(frozen.model().parameters().get(0));
             int width = frozen.model().config().cnnWidth();
             GanConfig c = GanFixtures.tiny().featureWeight(1).featureWidth(width).build();
-            GanTrainResult r = new GanTrainer(c, steps(3).build(), GanProgressSink.NONE).train(data, frozen.model());
-            assertThat(r.last().dLoss()).isFinite();
-            assertThat(r.last().gLoss()).isFinite();
+            // Unaugmented, the encoder's features are shared between D's and G's updates; shifted, computed per view.
+            for (GanConfig variant : new GanConfig[] {c, c.toBuilder().discriminatorShift(2).build()}) {
+                GanTrainResult r = new GanTrainer(variant, steps(3).build(), GanProgressSink.NONE).train(data, frozen.model());
+                assertThat(r.last().dLoss()).as("%s", variant).isFinite();
+                assertThat(r.last().gLoss()).as("%s", variant).isFinite();
+            }
             assertThat(io.mmfuse.model.Tensors.toHeap(frozen.model().parameters().get(0))).containsExactly(before);
             assertThatThrownBy(() -> new GanTrainer(c, steps(1).build(), GanProgressSink.NONE).train(data))
                     .isInstanceOf(InvalidInputException.class).hasMessageStartingWith("matchingModel:");

@@ -12,6 +12,7 @@ import io.mmfuse.data.SceneSpec.ColourShape;
 import io.mmfuse.data.SceneSpec.Shape;
 import io.mmfuse.data.SyntheticShapes;
 import io.mmfuse.eval.generation.AttributeAccuracy;
+import io.mmfuse.eval.generation.SceneAttributes;
 import io.mmfuse.eval.generation.AttributeClassifierConfig;
 import io.mmfuse.eval.generation.AttributeClassifierTrainer;
 import io.mmfuse.eval.generation.AttributeTarget;
@@ -244,6 +245,7 @@ public final class GenerationEval {
         ClassifierTrainConfig train = ClassifierTrainConfig.builder().epochs(60)
                 .timeBudget(Duration.ofMillis(Math.round(classifierMinutes * 60_000))).threads(threads).build();
         StringBuilder out = new StringBuilder();
+        StringBuilder confusions = new StringBuilder();
         try (AttributeClassifierTrainer.Trained judge = AttributeClassifierTrainer.trainOnSynthetic(SHAPES,
                 AttributeClassifierConfig.defaults(), train, DeviceChoice.cpu("bench"), ClassifierProgress.console())) {
             out.append("### Synthetic shapes: attribute accuracy of generated images\n\n");
@@ -259,14 +261,17 @@ public final class GenerationEval {
                 try (TextToImage generator = TextToImage.load(gan.getValue(), Devices.auto(), threads)) {
                     List<String> captions = targets.stream().map(AttributeTarget::caption).toList();
                     float[] images = generate(generator, captions);
-                    AttributeAccuracy.Report r = AttributeAccuracy.evaluate(judge.classifier(), images, captions.size(),
-                            targets, HELD_OUT);
+                    List<SceneAttributes> read = judge.classifier().predict(images, captions.size());
+                    AttributeAccuracy.Report r = AttributeAccuracy.score(read, targets, HELD_OUT);
                     out.append(r.markdownRows(gan.getKey() + " (step " + generator.step() + ")")).append("\n");
+                    confusions.append("\nShape read by the judge where a shape was asked for, ").append(gan.getKey())
+                            .append(" (object slots of images with the right object count):\n\n")
+                            .append(AttributeAccuracy.shapeConfusionMarkdown(AttributeAccuracy.shapeConfusion(read, targets)));
                     System.err.println(gan.getKey() + ": " + r.toJson());
                 }
             }
         }
-        append(md, out.append("\n").toString());
+        append(md, out.append(confusions).append("\n").toString());
     }
 
     /**

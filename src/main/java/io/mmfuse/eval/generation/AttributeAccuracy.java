@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mmfuse.InvalidInputException;
 import io.mmfuse.MmfuseException;
+import io.mmfuse.data.SceneSpec;
 import io.mmfuse.data.SceneSpec.ColourShape;
 import java.util.List;
 import java.util.Locale;
@@ -179,6 +180,54 @@ public final class AttributeAccuracy {
             }
         }
         return new Report(all.breakdown(), held.breakdown(), seen.breakdown());
+    }
+
+    /**
+     * Which shape was read where each shape was asked for: {@code [asked][read]} counts over the
+     * object slots of images whose object count was read right (the slots that the shape accuracy
+     * can score), indexed by {@link SceneSpec.Shape#ordinal()}. Tells "blobs read as circles"
+     * from shapes drawn at random.
+     */
+    public static int[][] shapeConfusion(List<SceneAttributes> predicted, List<AttributeTarget> targets) {
+        if (predicted == null || targets == null || predicted.size() != targets.size()) {
+            throw new InvalidInputException("predicted", "must match targets one to one");
+        }
+        int shapes = SceneSpec.Shape.values().length;
+        int[][] counts = new int[shapes][shapes];
+        for (int i = 0; i < targets.size(); i++) {
+            SceneAttributes t = targets.get(i).attributes();
+            SceneAttributes p = predicted.get(i);
+            if (p.count() != t.count()) {
+                continue;
+            }
+            for (int s = 0; s < t.count(); s++) {
+                counts[t.slot(s).shape().ordinal()][p.slot(s).shape().ordinal()]++;
+            }
+        }
+        return counts;
+    }
+
+    /** {@link #shapeConfusion} as a markdown table, rows asked, columns read, with each row's share. */
+    public static String shapeConfusionMarkdown(int[][] counts) {
+        SceneSpec.Shape[] shapes = SceneSpec.Shape.values();
+        StringBuilder out = new StringBuilder("| asked \\ read |");
+        for (SceneSpec.Shape s : shapes) {
+            out.append(' ').append(s.word()).append(" |");
+        }
+        out.append(" n |\n|---|");
+        out.append("---:|".repeat(shapes.length + 1)).append('\n');
+        for (int a = 0; a < shapes.length; a++) {
+            int n = 0;
+            for (int c : counts[a]) {
+                n += c;
+            }
+            out.append("| ").append(shapes[a].word()).append(" |");
+            for (int r = 0; r < shapes.length; r++) {
+                out.append(n == 0 ? " — |" : String.format(Locale.ROOT, " %.0f %% |", 100.0 * counts[a][r] / n));
+            }
+            out.append(' ').append(n).append(" |\n");
+        }
+        return out.toString();
     }
 
     /** Whether the prediction puts the target's objects in the target's slots (see the class comment). */

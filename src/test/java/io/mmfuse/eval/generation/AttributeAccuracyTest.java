@@ -50,6 +50,24 @@ class AttributeAccuracyTest {
             SceneAttributes.pair(RelationAxis.HORIZONTAL, cs(Colour.ORANGE, Shape.CIRCLE), cs(Colour.PURPLE, Shape.SQUARE)));
 
     @Test
+    void theShapeConfusionCountsTheSlotsTheShapeAccuracyScores() {
+        int[][] m = AttributeAccuracy.shapeConfusion(PREDICTED, TARGETS);
+        int c = Shape.CIRCLE.ordinal();
+        int s = Shape.SQUARE.ordinal();
+        int t = Shape.TRIANGLE.ordinal();
+        int x = Shape.CROSS.ordinal();
+        // The purple square is the left (first) slot of its caption and was read as a circle, and the other way round.
+        assertThat(m[c]).containsExactly(1, 1, 0, 0);
+        assertThat(m[s]).containsExactly(1, 1, 0, 0);
+        assertThat(m[t][s]).isEqualTo(1);
+        assertThat(m[x][x]).isEqualTo(1);
+        Breakdown all = AttributeAccuracy.score(PREDICTED, TARGETS, HELD_OUT).all();
+        assertThat(m[c][c] + m[s][s] + m[t][t] + m[x][x]).isEqualTo(all.shape().correct());
+        assertThat(java.util.Arrays.stream(m).flatMapToInt(java.util.Arrays::stream).sum()).isEqualTo(all.shape().total());
+        assertThat(AttributeAccuracy.shapeConfusionMarkdown(m)).contains("| triangle | 0 % | 100 % | 0 % | 0 % | 1 |");
+    }
+
+    @Test
     void countsEachAttributeByTheRules() {
         Report r = AttributeAccuracy.score(PREDICTED, TARGETS, HELD_OUT);
 
