@@ -46,8 +46,11 @@ public final class MmfuseEngine implements AutoCloseable {
         MmfuseModel loaded = MmfuseModel.load(b.checkpoint);
         try {
             this.model = loaded;
-            this.embeddings = new EmbeddingService(new CheckpointEmbeddingModel(loaded), b.batching, b.limits, b.registry,
-                    b.decodeThreads);
+            CheckpointEmbeddingModel embeddingModel = new CheckpointEmbeddingModel(loaded);
+            if (b.warmUp) {
+                embeddingModel.warmUp();
+            }
+            this.embeddings = new EmbeddingService(embeddingModel, b.batching, b.limits, b.registry, b.decodeThreads);
             this.store = new CollectionStore(b.collectionsRoot, b.collectionOptions);
             this.collections = new CollectionService(store, embeddings);
             this.timeout = b.batching.defaultDeadline();
@@ -112,6 +115,7 @@ public final class MmfuseEngine implements AutoCloseable {
         private CollectionOptions collectionOptions = CollectionOptions.defaults();
         private MeterRegistry registry = new SimpleMeterRegistry();
         private int decodeThreads = Runtime.getRuntime().availableProcessors();
+        private boolean warmUp = true;
 
         private Builder() {
         }
@@ -148,6 +152,16 @@ public final class MmfuseEngine implements AutoCloseable {
 
         public Builder decodeThreads(int threads) {
             this.decodeThreads = threads;
+            return this;
+        }
+
+        /**
+         * Whether {@link #build} runs both encoders once before returning (default true), as the
+         * server does before it reports ready: the first image embedding otherwise also pays for
+         * loading OpenCV's natives (about 100 ms on the 2-core dev VM).
+         */
+        public Builder warmUp(boolean on) {
+            this.warmUp = on;
             return this;
         }
 

@@ -111,6 +111,20 @@ class EndToEndTest {
     }
 
     @Test
+    void theEngineWarmsUpByDefaultWithoutChangingWhatItEmbeds(@org.junit.jupiter.api.io.TempDir Path root) throws Exception {
+        byte[] bytes = dataset.test().get(1).image().readBytes();
+        float[][] rows = new float[2][];
+        boolean[] warm = {false, true};
+        for (int i = 0; i < 2; i++) {
+            MmfuseEngine.Builder b = MmfuseEngine.builder().checkpoint(outcome.checkpoint()).collectionsRoot(root.resolve("c" + i));
+            try (MmfuseEngine engine = (warm[i] ? b : b.warmUp(false)).build()) {
+                rows[i] = engine.embedImages(List.of(bytes)).row(0);
+            }
+        }
+        assertThat(rows[1]).containsExactly(rows[0], org.assertj.core.data.Offset.offset(1e-6f));
+    }
+
+    @Test
     void anIndexFromAnotherModelIsRefused() {
         try (MmfuseModel model = MmfuseModel.load(outcome.checkpoint())) {
             StoredIndex foreign = new StoredIndex("someone-else", StoredIndex.Modality.TEXT, List.of("a"), List.of("a"),
