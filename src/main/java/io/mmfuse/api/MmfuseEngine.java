@@ -158,7 +158,7 @@ public final class MmfuseEngine implements AutoCloseable {
         /**
          * Whether {@link #build} runs both encoders once before returning (default true), as the
          * server does before it reports ready: the first image embedding otherwise also pays for
-         * loading OpenCV's natives (about 100 ms on the 2-core dev VM).
+         * loading OpenCV's natives (see {@link CheckpointEmbeddingModel#warmUp} for what that costs).
          */
         public Builder warmUp(boolean on) {
             this.warmUp = on;
