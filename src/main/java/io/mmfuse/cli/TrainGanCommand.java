@@ -38,7 +38,7 @@ final class TrainGanCommand implements Callable<Integer> {
     @Option(names = "--conditioning", defaultValue = "input", description = "Where the caption enters the generator: input (with the noise, DCGAN) or per-block (also conditional BatchNorm in every upsampling block) (default: ${DEFAULT-VALUE}).")
     String conditioning;
 
-    @Option(names = "--upsampling", defaultValue = "transposed", description = "How the generator doubles its resolution: transposed (stride-2 transposed convolutions, DCGAN) or resize-conv (nearest-neighbour resize + 3x3 convolution: no checkerboard, about 2.25x the generator's multiply-adds) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--upsampling", defaultValue = "transposed", description = "How the generator doubles its resolution: transposed (stride-2 transposed convolutions, DCGAN) resize-conv (nearest-neighbour resize + 3x3 convolution: no checkerboard, about 2.25x the generator's multiply-adds) or transposed-refined (transposed, but the last block makes w/2 channels and a 3x3 convolution at full resolution maps them to RGB) (default: ${DEFAULT-VALUE}).")
     String upsampling;
 
     @Option(names = "--width", defaultValue = "64", description = "Generator and discriminator width; 32 trains about 3x faster (default: ${DEFAULT-VALUE}).")
@@ -124,7 +124,9 @@ final class TrainGanCommand implements Callable<Integer> {
         return switch (name.toLowerCase(Locale.ROOT).replace('_', '-')) {
             case "transposed" -> GanConfig.GeneratorUpsampling.TRANSPOSED;
             case "resize-conv" -> GanConfig.GeneratorUpsampling.RESIZE_CONV;
-            default -> throw new InvalidInputException("--upsampling", "must be transposed or resize-conv, got '" + name + "'");
+            case "transposed-refined" -> GanConfig.GeneratorUpsampling.TRANSPOSED_REFINED;
+            default -> throw new InvalidInputException("--upsampling", "must be transposed, resize-conv or transposed-refined, got '"
+                    + name + "'");
         };
     }
 

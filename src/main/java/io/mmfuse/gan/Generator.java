@@ -31,6 +31,9 @@ import org.bytedeco.pytorch.TensorVector;
  * <p>With {@link GanConfig.GeneratorUpsampling#RESIZE_CONV} each transposed convolution becomes a
  * nearest-neighbour 2x resize followed by Conv2d(3, pad 1) with the same channels.
  *
+ * <p>With {@link GanConfig.GeneratorUpsampling#TRANSPOSED_REFINED} the last transposed convolution
+ * makes max(1, w/2) channels, followed by BatchNorm + ReLU and Conv2d(3, pad 1) to RGB.
+ *
  * <p>With {@link GanConfig.GeneratorConditioning#PER_BLOCK} the four BatchNorms lose their own
  * affine and take scale (1 + gamma) and shift beta from a linear map of the caption code c, one per
  * block (conditional BatchNorm).
@@ -51,6 +54,9 @@ final class Generator extends Module {
     private final ConvTranspose2dImpl[] ups = new ConvTranspose2dImpl[4];
     /** RESIZE_CONV: the 3x3 convolutions after each resize; null entries with TRANSPOSED. */
     private final Conv2dImpl[] resizeConvs = new Conv2dImpl[4];
+    /** TRANSPOSED_REFINED only (null otherwise): the norm and the 3x3 conv to RGB at full resolution. */
+    private final BatchNorm2dImpl refineNorm;
+    private final Conv2dImpl toRgb;
     /** PER_BLOCK only: c -> [gamma, beta] for norms[i]; null entries otherwise. */
     private final LinearImpl[] films = new LinearImpl[4];
 
@@ -66,10 +72,12 @@ final class Generator extends Module {
         lo.bias().put(false); // BatchNorm follows
         project = Tensors.keep(register_module("project", new LinearImpl(lo)));
         norms[0] = norm(0, (long) WIDTHS[0] * w);
+        boolean refined = config.generatorUpsampling() == GanConfig.GeneratorUpsampling.TRANSPOSED_REFINED;
+        long refineChannels = Math.max(1, w / 2);
         for (int i = 0; i < 4; i++) {
             boolean last = i == 3;
             long in = (long) WIDTHS[i] * w;
-            long out = last ? 3 : (long) WIDTHS[i + 1] * w;
+            long out = last ? (refined ? refineChannels : 3) : (long) WIDTHS[i + 1] * w;
             if (config.generatorUpsampling() == GanConfig.GeneratorUpsampling.RESIZE_CONV) {
                 Conv2dOptions o = new Conv2dOptions(in, out, new LongPointer(3L, 3L));
                 o.padding().put(new LongPointer(1L, 1L));
@@ -79,12 +87,21 @@ final class Generator extends Module {
                 ConvTranspose2dOptions o = new ConvTranspose2dOptions(in, out, new LongPointer(4L, 4L));
                 o.stride().put(new LongPointer(2L, 2L));
                 o.padding().put(new LongPointer(1L, 1L));
-                o.bias().put(last);
+                o.bias().put(last && !refined);
                 ups[i] = Tensors.keep(register_module("up" + i, new ConvTranspose2dImpl(o)));
             }
             if (!last) {
                 norms[i + 1] = norm(i + 1, out);
             }
+        }
+        if (refined) {
+            refineNorm = Tensors.keep(register_module("refine_norm", new BatchNorm2dImpl(new BatchNormOptions(refineChannels))));
+            Conv2dOptions o = new Conv2dOptions(refineChannels, 3, new LongPointer(3L, 3L));
+            o.padding().put(new LongPointer(1L, 1L));
+            toRgb = Tensors.keep(register_module("to_rgb", new Conv2dImpl(o)));
+        } else {
+            refineNorm = null;
+            toRgb = null;
         }
         initialise();
     }
@@ -103,7 +120,11 @@ final class Generator extends Module {
         for (int i = 0; i < 3; i++) {
             x = relu(normalise(i + 1, upsample(i, x), cond.c()));
         }
-        return new Output(tanh(upsample(3, x)), cond);
+        x = upsample(3, x);
+        if (toRgb != null) {
+            x = toRgb.forward(relu(refineNorm.forward(x)));
+        }
+        return new Output(tanh(x), cond);
     }
 
     private Tensor upsample(int i, Tensor x) {
@@ -148,7 +169,14 @@ final class Generator extends Module {
                 Tensor weight = ups[i] != null ? ups[i].weight() : resizeConvs[i].weight();
                 weight.normal_(0, 0.02, global);
             }
-            (ups[3] != null ? ups[3].bias() : resizeConvs[3].bias()).zero_();
+            if (toRgb != null) {
+                toRgb.weight().normal_(0, 0.02, global);
+                toRgb.bias().zero_();
+                refineNorm.weight().normal_(1, 0.02, global);
+                refineNorm.bias().zero_();
+            } else {
+                (ups[3] != null ? ups[3].bias() : resizeConvs[3].bias()).zero_();
+            }
             for (int i = 0; i < 4; i++) {
                 if (films[i] == null) {
                     norms[i].weight().normal_(1, 0.02, global);

@@ -74,7 +74,8 @@ class GanCheckpointTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"INPUT, TRANSPOSED, 0", "PER_BLOCK, TRANSPOSED, 0", "INPUT, RESIZE_CONV, 0", "INPUT, TRANSPOSED, 1"})
+    @CsvSource({"INPUT, TRANSPOSED, 0", "PER_BLOCK, TRANSPOSED, 0", "INPUT, RESIZE_CONV, 0", "INPUT, TRANSPOSED_REFINED, 0",
+            "INPUT, TRANSPOSED, 1"})
     void aRestoredStateTrainsOnExactlyLikeTheOriginal(GanConfig.GeneratorConditioning conditioning,
             GanConfig.GeneratorUpsampling upsampling, double wordWeight) {
         GanConfig c = GanFixtures.tiny().generatorConditioning(conditioning).generatorUpsampling(upsampling)

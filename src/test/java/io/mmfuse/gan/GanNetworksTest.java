@@ -74,6 +74,31 @@ class GanNetworksTest {
     }
 
     @Test
+    void aRefinedGeneratorEndsWithA3x3ConvolutionToRgbAtFullResolution() {
+        GanConfig c = GanFixtures.tiny().generatorUpsampling(GanConfig.GeneratorUpsampling.TRANSPOSED_REFINED).build();
+        try (GanNetworks nets = GanNetworks.create(c, GanFixtures.CPU);
+             PointerScope scope = new PointerScope();
+             NoGradGuard g = new NoGradGuard()) {
+            var params = nets.generator.named_parameters();
+            assertThat(params.get("up3.weight").shape()).as("the last transposed conv makes w/2 channels")
+                    .containsExactly(c.genWidth(), c.genWidth() / 2L, 4, 4);
+            assertThat(params.contains("up3.bias")).as("BatchNorm follows it").isFalse();
+            assertThat(params.get("to_rgb.weight").shape()).containsExactly(3, c.genWidth() / 2L, 3, 3);
+            nets.generator.eval();
+            Tensor noise = randn(B, c.noiseDim());
+            Tensor eps = randn(B, c.condDim());
+            Tensor images = nets.generator.forward(noise, text(1), eps).images();
+            assertThat(images.shape()).containsExactly(B, 3, 64, 64);
+            float[] a = Tensors.toHeap(images);
+            assertThat(Tensors.toHeap(nets.generator.forward(noise, text(2), eps).images()))
+                    .as("the caption reaches the image").isNotEqualTo(a);
+            for (float v : a) {
+                assertThat(v).isBetween(-1f, 1f);
+            }
+        }
+    }
+
+    @Test
     void resizeConvUpsamplingReplacesEveryTransposedConvolution() {
         GanConfig c = GanFixtures.tiny().generatorUpsampling(GanConfig.GeneratorUpsampling.RESIZE_CONV).build();
         try (GanNetworks nets = GanNetworks.create(c, GanFixtures.CPU);
