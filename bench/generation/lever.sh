@@ -18,29 +18,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 run="${RUN_DIR:-runs/generation-lever}"
-export OMP_NUM_THREADS="${OMP_NUM_THREADS:-$(nproc)}" OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
-if [[ -n "${MMFUSE_DIST:-}" ]]; then cp_dist="$MMFUSE_DIST/mmfuse.jar:$MMFUSE_DIST/lib/*"
-else ./mmfuse doctor >/dev/null; cp_dist="target/mmfuse.jar:target/lib/*"; fi
-mkdir -p "$run/classes"
-javac -d "$run/classes" -cp "$cp_dist" $(find bench/generation/src -name '*.java')
-evalmain() { java -Xmx6g -cp "$run/classes:$cp_dist" io.mmfuse.bench.generation.GenerationEval "$@"; }
+source bench/generation/common.sh
 
 case "${1:-}" in
   train)
     [[ $# -ge 3 ]] || { echo "usage: $0 train NAME MINUTES [train-gan options...]" >&2; exit 2; }
     name="$2" minutes="$3"; shift 3
-    [[ -d "$run/shapes-data" ]] || evalmain shapes-data "$run/shapes-data"
-    if [[ ! -d "$run/shapes-retrieval/checkpoint" ]]; then
-      ./mmfuse train --data "$run/shapes-data" --out "$run/shapes-retrieval" --text-encoder tokens --min-count 1 \
-        --order-negatives --minutes 5 --epochs 200 >"$run/shapes-retrieval.stdout" 2>"$run/shapes-retrieval.stderr"
-    fi
+    prepare_shapes 5
     set -x
     ./mmfuse train-gan --text-model "$run/shapes-retrieval/checkpoint" --data "$run/shapes-data" --out "$run/$name" \
       --minutes "$minutes" --width 32 --steps 1000000 --sample-every 500 --checkpoint-every 1000 \
       --matching-weight 1 --matching-shift 4 --order-negatives 0.5 \
-      --preview "a red square above a blue triangle" --preview "a yellow circle at the top left" \
-      --preview "a green circle to the left of a purple cross" --preview "a white square below an orange triangle" \
-      "$@" >"$run/$name.stdout" 2>"$run/$name.stderr"
+      "${preview[@]}" "$@" >"$run/$name.stdout" 2>"$run/$name.stderr"
     ;;
   eval)
     [[ $# -ge 3 ]] || { echo "usage: $0 eval REPORT.md NAME..." >&2; exit 2; }

@@ -25,24 +25,9 @@ flickr="${FLICKR8K:-../shared/data/flickr8k}"
 retrieval="${FLICKR_RETRIEVAL:-runs/flickr8k-$stamp/contrastive-cosine/checkpoint}"
 captioner="${CAPTIONER:-}"
 mkdir -p "$run" bench/results
-export OMP_NUM_THREADS="${OMP_NUM_THREADS:-$(nproc)}" OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
-
-if [[ -n "${MMFUSE_DIST:-}" ]]; then cp_dist="$MMFUSE_DIST/mmfuse.jar:$MMFUSE_DIST/lib/*"
-else ./mmfuse doctor >/dev/null; cp_dist="target/mmfuse.jar:target/lib/*"; fi
-mkdir -p "$run/classes"
-javac -d "$run/classes" -cp "$cp_dist" $(find bench/generation/src -name '*.java')
-evalmain() { java -Xmx6g -cp "$run/classes:$cp_dist" io.mmfuse.bench.generation.GenerationEval "$@"; }
-step() { echo "== $*" >&2; }
-
+source bench/generation/common.sh
 shapes="$run/shapes-data"
-[[ -d "$shapes" ]] || { step "synthetic shapes -> $shapes"; evalmain shapes-data "$shapes"; }
-if [[ ! -d "$run/shapes-retrieval/checkpoint" ]]; then
-  step "retrieval model on shapes ($ret_min min)"
-  ./mmfuse train --data "$shapes" --out "$run/shapes-retrieval" --text-encoder tokens --min-count 1 \
-    --order-negatives --minutes "$ret_min" --epochs 200 >"$run/shapes-retrieval.stdout" 2>"$run/shapes-retrieval.stderr"
-fi
-preview=(--preview "a red square above a blue triangle" --preview "a yellow circle at the top left"
-         --preview "a green circle to the left of a purple cross" --preview "a white square below an orange triangle")
+prepare_shapes "$ret_min"
 gan() {  # name, text model, data, minutes, extra...
   local name="$1" model="$2" data="$3" minutes="$4"; shift 4
   [[ -d "$run/$name/checkpoint" ]] && { step "$name: already done"; return; }
