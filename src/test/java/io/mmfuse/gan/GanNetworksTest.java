@@ -73,6 +73,21 @@ class GanNetworksTest {
         }
     }
 
+    /** In eval mode, two captions give two different [B, 3, 64, 64] batches, all within [-1, 1]. */
+    private static void assertCaptionSteersImagesInRange(Generator generator, GanConfig c) {
+        generator.eval();
+        Tensor noise = randn(B, c.noiseDim());
+        Tensor eps = randn(B, c.condDim());
+        Tensor images = generator.forward(noise, text(1), eps).images();
+        assertThat(images.shape()).containsExactly(B, 3, 64, 64);
+        float[] a = Tensors.toHeap(images);
+        assertThat(Tensors.toHeap(generator.forward(noise, text(2), eps).images()))
+                .as("the caption reaches the image").isNotEqualTo(a);
+        for (float v : a) {
+            assertThat(v).isBetween(-1f, 1f);
+        }
+    }
+
     @Test
     void aRefinedGeneratorEndsWithA3x3ConvolutionToRgbAtFullResolution() {
         GanConfig c = GanFixtures.tiny().generatorUpsampling(GanConfig.GeneratorUpsampling.TRANSPOSED_REFINED).build();
@@ -84,17 +99,7 @@ class GanNetworksTest {
                     .containsExactly(c.genWidth(), c.genWidth() / 2L, 4, 4);
             assertThat(params.contains("up3.bias")).as("BatchNorm follows it").isFalse();
             assertThat(params.get("to_rgb.weight").shape()).containsExactly(3, c.genWidth() / 2L, 3, 3);
-            nets.generator.eval();
-            Tensor noise = randn(B, c.noiseDim());
-            Tensor eps = randn(B, c.condDim());
-            Tensor images = nets.generator.forward(noise, text(1), eps).images();
-            assertThat(images.shape()).containsExactly(B, 3, 64, 64);
-            float[] a = Tensors.toHeap(images);
-            assertThat(Tensors.toHeap(nets.generator.forward(noise, text(2), eps).images()))
-                    .as("the caption reaches the image").isNotEqualTo(a);
-            for (float v : a) {
-                assertThat(v).isBetween(-1f, 1f);
-            }
+            assertCaptionSteersImagesInRange(nets.generator, c);
         }
     }
 
@@ -109,17 +114,7 @@ class GanNetworksTest {
                 assertThat(params.get("up" + i + ".weight").shape()).as("up%d is a 3x3 conv", i)
                         .endsWith(3L, 3L);
             }
-            nets.generator.eval();
-            Tensor noise = randn(B, c.noiseDim());
-            Tensor eps = randn(B, c.condDim());
-            Tensor images = nets.generator.forward(noise, text(1), eps).images();
-            assertThat(images.shape()).containsExactly(B, 3, 64, 64);
-            float[] a = Tensors.toHeap(images);
-            float[] b = Tensors.toHeap(nets.generator.forward(noise, text(2), eps).images());
-            assertThat(b).as("the caption reaches the image").isNotEqualTo(a);
-            for (float v : a) {
-                assertThat(v).isBetween(-1f, 1f);
-            }
+            assertCaptionSteersImagesInRange(nets.generator, c);
         }
     }
 
