@@ -66,11 +66,7 @@ public final class ImageEncoder extends Module {
 
     /** [B, 3, S, S] normalised images -> [B, commonDim] (not L2-normalised). */
     public Tensor forward(Tensor images) {
-        Tensor x = images.contiguous(MemoryFormat.ChannelsLast);
-        for (int i = 0; i < 4; i++) {
-            x = block(i, x);
-        }
-        x = adaptive_avg_pool2d(x, 1, 1).flatten(1, -1);
+        Tensor x = adaptive_avg_pool2d(features(images)[3], 1, 1).flatten(1, -1);
         return projection.forward(dropout(x, dropout, is_training()));
     }
 
