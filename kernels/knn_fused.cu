@@ -791,7 +791,7 @@ SearchPlan make_plan(int sm_count, size_t smem_optin, int nq, long long n, int d
                      bool allow_small_q, int fused_variant, bool wgmma) {
     SearchPlan p;
     if (fused_variant == kFusedDefault && kWgmmaByDefault && wgmma && k <= kWarpSelectMaxK) {
-        fused_variant = kFusedWgmma;
+        fused_variant = kWgmmaDefaultVariant;
     }
     if (fused_variant == kFusedDefault) {
         fused_variant = kDefaultFusedVariant == kFusedTwoCta && k <= kTwoCtaDefaultMaxK ? kFusedTwoCta
@@ -947,7 +947,7 @@ cudaError_t launch_search(const SearchPlan& plan, int mode, const float* queries
                                           : smallq_knn_kernel<16, 4>;
         kernel<<<plan.slices, kSmallQThreads, plan.fused_smem, stream>>>(fa);
     } else if (wgmma) {
-        e = launch_wgmma_fused(fa, plan.query_tiles, plan.slices, plan.fused_variant == kFusedWgmmaLean, stream);
+        e = launch_wgmma_fused(fa, plan.query_tiles, plan.slices, plan.fused_variant, stream);
         if (e != cudaSuccess) {
             return e;
         }

@@ -22,9 +22,10 @@ constexpr int kSmallQMax = 16;
 // Automatic choice of the small-batch path. Measured on H100 (bench/results/gpu-2026-11-26-h100):
 // Q=1 0.42 vs 0.93 ms and Q=4 0.59 vs 0.96 ms favour it, Q=16 2.16 vs 1.00 ms favours the fused
 // tensor-core path, so only batches of up to 4 queries take it. (Since the redux.sync trims the
-// tensor-core path takes 0.43 ms at Q=4 on H200 against 0.54 here, bench/results/
-// gpu-2026-11-27-h200-visit11: the bound should drop to 2-3 once a visit times Q = 2 and 3.)
-constexpr int kSmallQAutoMax = 4;
+// tensor-core path takes 0.43 ms at Q=4 on H200 against 0.54 here.) H200, visit 12
+// (bench/results/gpu-2026-11-27-h200-visit12), small-batch path vs the lean wgmma kernel: Q=1
+// 0.30 vs 0.43 ms, Q=2 0.38 vs 0.42, Q=3 0.46 vs 0.41, Q=4 0.54 vs 0.42: up to 2 queries.
+constexpr int kSmallQAutoMax = 2;
 constexpr int kSmallQThreads = 256;
 constexpr int kSmallQSmemFloats = 12 * 1024;   // 48 KB: no opt-in needed
 
@@ -38,15 +39,21 @@ constexpr int kFusedTwoCta = 1;
 // wgmma from swizzled shared memory, TF32 and k <= kWarpSelectMaxK (NOTES.md, "wgmma kernel");
 // 3xTF32 batches of such a plan run the legacy kernel.
 constexpr int kFusedWgmma = 2;
-// The wgmma kernel with the leaner epilogue (knn_wgmma.cu, LEAN): opt-in, not yet measured.
+// The wgmma kernel with the leaner epilogue (knn_wgmma.cu, LEAN): 2.61 ms against 2.80 at Q=1024
+// k=10 on H200 (bench/results/gpu-2026-11-27-h200-visit12), correct in every case.
 constexpr int kFusedWgmmaLean = 3;
+// LEAN with each accumulator half as its own wgmma group at tile ends, so that one half's epilogue
+// overlaps the other half's MMAs (knn_wgmma.cu, SPLIT): opt-in until a visit times it.
+constexpr int kFusedWgmmaSplit = 4;
 constexpr bool is_wgmma_variant(int variant) {
-    return variant == kFusedWgmma || variant == kFusedWgmmaLean;
+    return variant == kFusedWgmma || variant == kFusedWgmmaLean || variant == kFusedWgmmaSplit;
 }
 // Default on compute capability 9.0 for k <= kWarpSelectMaxK (TF32 passes; 3xTF32 retries of
 // AUTO run the legacy kernel). Measured on H200 (bench/results/gpu-2026-11-27-h200.md): Q=1024
-// k=10 2.80 ms against 6.56 ms for the two-block kernel, Q=256 0.99 vs 1.94, Q=16 0.49 vs 0.88.
+// k=10 2.80 ms against 6.56 ms for the two-block kernel, Q=256 0.99 vs 1.94, Q=16 0.49 vs 0.88;
+// the lean epilogue 2.61 ms (visit 12).
 constexpr bool kWgmmaByDefault = true;
+constexpr int kWgmmaDefaultVariant = kFusedWgmmaLean;
 // Visit 3 (bench/results/gpu-2026-11-26-h100-visit3, H100, N=1e6, d=256): two blocks per SM won
 // in TF32 at Q=16/256/1024 (k=10: 7.16 -> 6.48 ms at Q=1024; k=100: 12.2 -> 10.5 ms) and lost at
 // k=1024 (50.2 -> 59.1 ms) and in explicit 3xTF32 mode (11.6 -> 13.5 ms at Q=1024).
@@ -113,7 +120,8 @@ cudaError_t launch_search(const SearchPlan& plan, int mode, const float* queries
 struct FusedArgs;
 size_t wgmma_fused_smem_bytes();
 bool wgmma_fused_supported();   // the driver exposes the tensor-map encoder the kernel needs
-cudaError_t launch_wgmma_fused(const FusedArgs& args, int query_tiles, int slices, bool lean, cudaStream_t stream);
+// variant: kFusedWgmma, kFusedWgmmaLean or kFusedWgmmaSplit.
+cudaError_t launch_wgmma_fused(const FusedArgs& args, int query_tiles, int slices, int variant, cudaStream_t stream);
 
 cudaError_t launch_row_norms(const float* x, long long rows, int dp, float* out,
                              cudaStream_t stream);

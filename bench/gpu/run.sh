@@ -4,7 +4,7 @@
 # against float64 on fresh awkward inputs and (3) kernel / Java-call timings (GpuKnnBench), then
 # torch baselines and (4) ceilings (torch_bench.py), and the joined table last. Full results go to
 # $OUT: run.log, selftest.log, contract.log, mmfuse.json, torch.json, results.md, results.json,
-# ncu.log (hardware counters of one warm Q = 1024 launch per tensor-core kernel). Step timeouts sum
+# ncu.log (hardware counters of Q = 1024 launches of the lean and split wgmma kernels). Step timeouts sum
 # to under 10 minutes, the device tool's limit for one command.
 # BENCH_QUICK=1 shrinks the sizes for a smoke run.
 set -uo pipefail
@@ -94,14 +94,14 @@ echo "GpuKnnBench exit code: $rc"
 echo; echo "== 3+4. torch baselines and ceilings"
 PYTHONUNBUFFERED=1 timeout 110 python3 bench/gpu/torch_bench.py --out "$OUT/torch.json" "${quick[@]}" || status=1
 
-echo; echo "== 5. hardware counters of the warm Q=1024 k=10 launch (ncu; wgmma and two-block kernels)"
+echo; echo "== 5. hardware counters of Q=1024 k=10 launches (ncu; lean wgmma warm, split wgmma cold and warm)"
 if command -v ncu >/dev/null; then
-  timeout 70 ncu --clock-control none --kernel-name regex:'wgmma_knn|fused_knn' --launch-skip 1 --launch-count 2 \
+  timeout 70 ncu --clock-control none --kernel-name regex:'wgmma_knn' --launch-skip 1 --launch-count 3 \
     --section SpeedOfLight --section MemoryWorkloadAnalysis --section Occupancy \
     --metrics lts__t_bytes.sum,sm__inst_executed_pipe_tensor.sum,smsp__cycles_active.avg \
     "$carry/knn_selftest" --profile-launches >"$OUT/ncu.log" 2>&1
   echo "ncu exit code: $? (full output in ncu.log)"
-  grep -E "wgmma_knn|fused_knn|Duration|Throughput|lts__t_bytes|pipe_tensor|Achieved Occupancy|L2 Hit" "$OUT/ncu.log" | head -40
+  grep -E "wgmma_knn|Duration|Throughput|lts__t_bytes|pipe_tensor|Achieved Occupancy|L2 Hit" "$OUT/ncu.log" | head -45
 fi
 
 python3 bench/gpu/summarize.py "$OUT/mmfuse.json" "$OUT/torch.json" --md "$OUT/results.md" --json "$OUT/results.json"

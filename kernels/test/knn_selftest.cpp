@@ -172,6 +172,13 @@ struct Checker {
     }
 };
 
+constexpr int kWgmmaFlags = MMFUSE_FLAG_WGMMA_FUSED | MMFUSE_FLAG_WGMMA_LEAN_FUSED | MMFUSE_FLAG_WGMMA_SPLIT_FUSED;
+
+// wgmma = the first kernel, wgmma2 = its lean epilogue, wgmma3 = lean with the split halves.
+const char* wgmma_name(int flag) {
+    return flag == MMFUSE_FLAG_WGMMA_FUSED ? "wgmma" : flag == MMFUSE_FLAG_WGMMA_LEAN_FUSED ? "wgmma2" : "wgmma3";
+}
+
 const char* mode_name(int m) {
     return m == MMFUSE_MODE_TF32 ? "tf32" : m == MMFUSE_MODE_3XTF32 ? "3xtf32" : "auto";
 }
@@ -234,8 +241,8 @@ int main(int argc, char** argv) {
         std::vector<int> ids(static_cast<size_t>(nq) * k);
         std::vector<float> ds(static_cast<size_t>(nq) * k);
         const bool wg = maj == 9 && mnr == 0;
-        for (int flag : {MMFUSE_FLAG_TWO_CTA_FUSED, MMFUSE_FLAG_WGMMA_FUSED}) {
-            if (flag == MMFUSE_FLAG_WGMMA_FUSED && !wg) continue;
+        for (int flag : {MMFUSE_FLAG_TWO_CTA_FUSED, MMFUSE_FLAG_WGMMA_LEAN_FUSED, MMFUSE_FLAG_WGMMA_SPLIT_FUSED}) {
+            if ((flag & kWgmmaFlags) != 0 && !wg) continue;
             for (int rep = 0; rep < 2; ++rep) {
                 CK(mmfuse_knn_search(ix, q.data(), nq, k, MMFUSE_MODE_TF32 | flag, ids.data(), ds.data(), nullptr));
             }
@@ -303,9 +310,9 @@ int main(int argc, char** argv) {
         // Every tensor-core variant the device and k allow (the flag does not matter on the
         // small-Q path).
         for (int vflag : {MMFUSE_FLAG_LEGACY_FUSED, MMFUSE_FLAG_TWO_CTA_FUSED, MMFUSE_FLAG_WGMMA_FUSED,
-                          MMFUSE_FLAG_WGMMA_LEAN_FUSED}) {
+                          MMFUSE_FLAG_WGMMA_LEAN_FUSED, MMFUSE_FLAG_WGMMA_SPLIT_FUSED}) {
             if (small_q && vflag != MMFUSE_FLAG_LEGACY_FUSED) continue;
-            const bool wg = vflag == MMFUSE_FLAG_WGMMA_FUSED || vflag == MMFUSE_FLAG_WGMMA_LEAN_FUSED;
+            const bool wg = (vflag & kWgmmaFlags) != 0;
             if (wg && (!hopper || c.k > 32)) continue;
             std::vector<int> ids(static_cast<size_t>(c.nq) * c.k, -7);
             std::vector<float> dists(static_cast<size_t>(c.nq) * c.k, std::nanf(""));
@@ -316,8 +323,7 @@ int main(int argc, char** argv) {
             const char* path = small_q                              ? "smallq"
                                : vflag == MMFUSE_FLAG_LEGACY_FUSED  ? "fused"
                                : vflag == MMFUSE_FLAG_TWO_CTA_FUSED ? "fused2"
-                               : vflag == MMFUSE_FLAG_WGMMA_FUSED   ? "wgmma"
-                                                                    : "wgmma2";
+                                                                    : wgmma_name(vflag);
             std::printf("%s case %-12s %-6s N=%-8lld d=%-4d Q=%-4d k=%-5d mode=%-6s inexact=%d%s%s\n",
                         ok ? "PASS" : "FAIL", c.name.c_str(), path, c.n, c.d, c.nq, c.k, mode_name(c.mode),
                         inexact, ok ? "" : "  ", why.c_str());
@@ -365,7 +371,11 @@ int main(int argc, char** argv) {
                                {1024, 10, 1 | V2}};
         const int W = MMFUSE_FLAG_WGMMA_FUSED;
         if (hopper) {
-            runs.insert(runs.end(), {{16, 10, F | W}, {256, 10, W}, {1024, 10, W}, {1024, 32, W}});
+            const int W2 = MMFUSE_FLAG_WGMMA_LEAN_FUSED;
+            const int W3 = MMFUSE_FLAG_WGMMA_SPLIT_FUSED;
+            runs.insert(runs.end(), {{16, 10, F | W}, {16, 10, F | W2}, {16, 10, F | W3}, {256, 10, W}, {256, 10, W2},
+                                     {256, 10, W3}, {1024, 10, W}, {1024, 10, W2}, {1024, 10, W3}, {1024, 32, W2},
+                                     {1024, 32, W3}});
         }
         std::printf("\n%-6s %-6s %-7s %-6s %10s %10s %10s\n", "Q", "k", "mode", "path", "median_ms", "min_ms", "TFLOP/s");
         for (const T& r : runs) {
@@ -377,8 +387,11 @@ int main(int argc, char** argv) {
             const double flops = 2.0 * r.nq * static_cast<double>(n) * d;
             int sq = 0;
             CK(mmfuse_knn_uses_small_q(ix, r.nq, r.k, &sq));
-            const char* path = (r.mode & W) ? "wgmma" : (r.mode & V2) ? "fused2" : (r.mode & F) || !sq ? "fused" : "smallq";
-            std::printf("%-6d %-6d %-7s %-6s %10.3f %10.3f %10.1f\n", r.nq, r.k, mode_name(r.mode & ~(F | L | V2 | W)), path, med, ms[0],
+            const char* path = (r.mode & kWgmmaFlags) ? wgmma_name(r.mode & kWgmmaFlags)
+                               : (r.mode & V2)                ? "fused2"
+                               : (r.mode & F) || !sq          ? "fused"
+                                                              : "smallq";
+            std::printf("%-6d %-6d %-7s %-6s %10.3f %10.3f %10.1f\n", r.nq, r.k, mode_name(r.mode & ~(F | L | V2 | kWgmmaFlags)), path, med, ms[0],
                         flops / (med * 1e-3) / 1e12);
         }
         // Correctness of the big timed configuration on a few queries.
@@ -386,6 +399,7 @@ int main(int argc, char** argv) {
         if (hopper) {
             big_modes.push_back(0 | W);
             big_modes.push_back(0 | MMFUSE_FLAG_WGMMA_LEAN_FUSED);
+            big_modes.push_back(0 | MMFUSE_FLAG_WGMMA_SPLIT_FUSED);
         }
         for (int mode : big_modes) {
             const int nq = 1024;
@@ -394,12 +408,12 @@ int main(int argc, char** argv) {
             std::vector<float> ds(static_cast<size_t>(nq) * k);
             int inexact = -1;
             CK(mmfuse_knn_search(ix, q.data(), nq, k, mode, ids.data(), ds.data(), &inexact));
-            Case c{"big-timed", n, d, nq, k, mode & ~(V2 | W | MMFUSE_FLAG_WGMMA_LEAN_FUSED), 0};
+            Case c{"big-timed", n, d, nq, k, mode & ~(V2 | kWgmmaFlags), 0};
             std::string why;
             bool ok = checker.check(c, db, q, ids, ds, 32, why);
             std::printf("%s case big-timed %s N=1e6 d=256 Q=1024 k=10 mode=%s (32 queries checked) inexact=%d %s\n",
-                        ok ? "PASS" : "FAIL", (mode & MMFUSE_FLAG_WGMMA_LEAN_FUSED) ? "wgmma2" : (mode & W) ? "wgmma" : (mode & V2) ? "fused2" : "fused",
-                        mode_name(mode & ~(V2 | W | MMFUSE_FLAG_WGMMA_LEAN_FUSED)), inexact,
+                        ok ? "PASS" : "FAIL", (mode & kWgmmaFlags) ? wgmma_name(mode & kWgmmaFlags) : (mode & V2) ? "fused2" : "fused",
+                        mode_name(mode & ~(V2 | kWgmmaFlags)), inexact,
                         why.c_str());
             if (!ok) checker.failures++;
         }

@@ -192,7 +192,8 @@ public final class GpuKnnBench {
                     List<String> variants = new ArrayList<>(smallQ ? List.of("smallq", "fused") : List.of("fused", "fused2"));
                     if (mode == CudaKnn.Mode.TF32 && cfg[1] <= 32) {
                         variants.add("wgmma");
-                        variants.add("wgmma2");   // the leaner epilogue (opt-in until measured)
+                        variants.add("wgmma2");   // the leaner epilogue
+                        variants.add("wgmma3");   // lean, each tile's epilogue overlapped with wgmmas
                     }
                     for (String variant : variants) {
                         boolean javaCall = variant.equals(variants.get(0));
@@ -202,6 +203,7 @@ public final class GpuKnnBench {
                             case "fused" -> smallQ ? KnnNativeCodes.FLAG_FUSED_ONLY : KnnNativeCodes.FLAG_LEGACY_FUSED;
                             case "wgmma" -> KnnNativeCodes.FLAG_FUSED_ONLY | KnnNativeCodes.FLAG_WGMMA_FUSED;
                             case "wgmma2" -> KnnNativeCodes.FLAG_FUSED_ONLY | KnnNativeCodes.FLAG_WGMMA_LEAN_FUSED;
+                            case "wgmma3" -> KnnNativeCodes.FLAG_FUSED_ONLY | KnnNativeCodes.FLAG_WGMMA_SPLIT_FUSED;
                             default -> KnnNativeCodes.FLAG_TWO_CTA_FUSED;
                         };
                         double kernel;
@@ -238,9 +240,13 @@ public final class GpuKnnBench {
             System.out.println((errors2.isEmpty() ? "PASS" : "FAIL " + errors2.get(0))
                     + " timed config fused2 N=" + n + " Q=1024 k=10 (6 queries checked)");
             failures += errors2.isEmpty() ? 0 : 1;
-            // And through both wgmma kernels, on a device that has them.
-            for (int flag : new int[] {KnnNativeCodes.FLAG_WGMMA_FUSED, KnnNativeCodes.FLAG_WGMMA_LEAN_FUSED}) {
-                String name = flag == KnnNativeCodes.FLAG_WGMMA_FUSED ? "wgmma" : "wgmma2";
+            // And through every wgmma kernel, on a device that has them.
+            String[] names = {"wgmma", "wgmma2", "wgmma3"};
+            int[] flags = {KnnNativeCodes.FLAG_WGMMA_FUSED, KnnNativeCodes.FLAG_WGMMA_LEAN_FUSED,
+                KnnNativeCodes.FLAG_WGMMA_SPLIT_FUSED};
+            for (int v = 0; v < flags.length; v++) {
+                int flag = flags[v];
+                String name = names[v];
                 try {
                     TopK top3 = searchWithFlags(index, queries, 10, CudaKnn.Mode.TF32.code | flag);
                     List<String> errors3 = Float64Reference.compare(db, queries, 10, top3, new int[] {0, 1, 2, 3, 511, 1023});
