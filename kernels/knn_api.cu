@@ -278,11 +278,10 @@ int check_search_args(const mmfuse_knn_index* ix, int nq, int k) {
     return MMFUSE_OK;
 }
 
-// Strips MMFUSE_FLAG_LEGACY_FUSED / _TWO_CTA_FUSED / _WGMMA_FUSED / _WGMMA_LEAN_FUSED /
-// _WGMMA_SPLIT_FUSED from *mode into *variant.
+// Strips MMFUSE_FLAG_LEGACY_FUSED / _TWO_CTA_FUSED / _WGMMA_FUSED / _WGMMA_LEAN_FUSED from *mode into *variant.
 int take_variant_flags(const mmfuse_knn_index* ix, int k, int* mode, int* variant) {
     const int all = MMFUSE_FLAG_LEGACY_FUSED | MMFUSE_FLAG_TWO_CTA_FUSED | MMFUSE_FLAG_WGMMA_FUSED |
-                    MMFUSE_FLAG_WGMMA_LEAN_FUSED | MMFUSE_FLAG_WGMMA_SPLIT_FUSED;
+                    MMFUSE_FLAG_WGMMA_LEAN_FUSED;
     const int flags = *mode & all;
     if ((flags & (flags - 1)) != 0) {
         return fail(MMFUSE_ERR_INVALID_ARGUMENT, "mode carries more than one fused-variant flag");
@@ -291,8 +290,7 @@ int take_variant_flags(const mmfuse_knn_index* ix, int k, int* mode, int* varian
         *variant = mmfuse::kFusedLegacy;
     } else if (flags == MMFUSE_FLAG_TWO_CTA_FUSED) {
         *variant = mmfuse::kFusedTwoCta;
-    } else if (flags == MMFUSE_FLAG_WGMMA_FUSED || flags == MMFUSE_FLAG_WGMMA_LEAN_FUSED ||
-               flags == MMFUSE_FLAG_WGMMA_SPLIT_FUSED) {
+    } else if (flags == MMFUSE_FLAG_WGMMA_FUSED || flags == MMFUSE_FLAG_WGMMA_LEAN_FUSED) {
         if (!ix->wgmma) {
             return fail(MMFUSE_ERR_INVALID_ARGUMENT, "the wgmma kernel needs compute capability 9.0");
         }
@@ -301,9 +299,7 @@ int take_variant_flags(const mmfuse_knn_index* ix, int k, int* mode, int* varian
                                                          std::to_string(mmfuse::kWarpSelectMaxK) +
                                                          ", got " + std::to_string(k));
         }
-        *variant = flags == MMFUSE_FLAG_WGMMA_FUSED        ? mmfuse::kFusedWgmma
-                   : flags == MMFUSE_FLAG_WGMMA_LEAN_FUSED ? mmfuse::kFusedWgmmaLean
-                                                           : mmfuse::kFusedWgmmaSplit;
+        *variant = flags == MMFUSE_FLAG_WGMMA_FUSED ? mmfuse::kFusedWgmma : mmfuse::kFusedWgmmaLean;
     }
     *mode &= ~all;
     return MMFUSE_OK;

@@ -947,7 +947,7 @@ cudaError_t launch_search(const SearchPlan& plan, int mode, const float* queries
                                           : smallq_knn_kernel<16, 4>;
         kernel<<<plan.slices, kSmallQThreads, plan.fused_smem, stream>>>(fa);
     } else if (wgmma) {
-        e = launch_wgmma_fused(fa, plan.query_tiles, plan.slices, plan.fused_variant, stream);
+        e = launch_wgmma_fused(fa, plan.query_tiles, plan.slices, plan.fused_variant == kFusedWgmmaLean, stream);
         if (e != cudaSuccess) {
             return e;
         }

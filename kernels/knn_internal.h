@@ -42,11 +42,8 @@ constexpr int kFusedWgmma = 2;
 // The wgmma kernel with the leaner epilogue (knn_wgmma.cu, LEAN): 2.61 ms against 2.80 at Q=1024
 // k=10 on H200 (bench/results/gpu-2026-11-27-h200-visit12), correct in every case.
 constexpr int kFusedWgmmaLean = 3;
-// LEAN with each accumulator half as its own wgmma group at tile ends, so that one half's epilogue
-// overlaps the other half's MMAs (knn_wgmma.cu, SPLIT): opt-in until a visit times it.
-constexpr int kFusedWgmmaSplit = 4;
 constexpr bool is_wgmma_variant(int variant) {
-    return variant == kFusedWgmma || variant == kFusedWgmmaLean || variant == kFusedWgmmaSplit;
+    return variant == kFusedWgmma || variant == kFusedWgmmaLean;
 }
 // Default on compute capability 9.0 for k <= kWarpSelectMaxK (TF32 passes; 3xTF32 retries of
 // AUTO run the legacy kernel). Measured on H200 (bench/results/gpu-2026-11-27-h200.md): Q=1024
@@ -120,8 +117,7 @@ cudaError_t launch_search(const SearchPlan& plan, int mode, const float* queries
 struct FusedArgs;
 size_t wgmma_fused_smem_bytes();
 bool wgmma_fused_supported();   // the driver exposes the tensor-map encoder the kernel needs
-// variant: kFusedWgmma, kFusedWgmmaLean or kFusedWgmmaSplit.
-cudaError_t launch_wgmma_fused(const FusedArgs& args, int query_tiles, int slices, int variant, cudaStream_t stream);
+cudaError_t launch_wgmma_fused(const FusedArgs& args, int query_tiles, int slices, bool lean, cudaStream_t stream);
 
 cudaError_t launch_row_norms(const float* x, long long rows, int dp, float* out,
                              cudaStream_t stream);

@@ -20,7 +20,6 @@
 #include "knn_internal.h"
 
 #include <cuda.h>   // CUtensorMap and its enums only: the encoder is reached through cudart
-#include <type_traits>
 
 namespace mmfuse {
 namespace {
@@ -35,6 +34,11 @@ constexpr int A_BYTES = BM * BK * 4;
 constexpr int B_BYTES = BN * BK * 4;
 constexpr int STAGE_BYTES = A_BYTES + B_BYTES;
 constexpr int ALIGN = 1024;         // the 128-byte swizzle repeats every 8 rows = 1024 bytes
+// The first tile's threshold bound (epilogue) for k up to this. H200, N = 1e6, d = 256, Q = 1024
+// (bench/results/gpu-2026-11-27-h200-visit14): k = 10 2.67 -> 2.60 ms, k = 1 unchanged, but
+// k = 32 4.03 -> 4.35 ms: the 32nd of 32 lane minima admits about a third of the tile, too few
+// rows reach the trim limit, and thresholds tighten a tile later than after admitting all.
+constexpr int kFirstTileBoundMaxK = 16;
 static_assert(NT == 256 && BM == 128 && BN == 256, "two warpgroups, m64n256 each");
 
 __device__ __forceinline__ uint32_t smem_addr(const void* p) {
@@ -139,29 +143,6 @@ __device__ __forceinline__ void wgmma_m64n256k8(float (&d)[NACC], uint64_t da, u
           "+f"(d[122]), "+f"(d[123]), "+f"(d[124]), "+f"(d[125]), "+f"(d[126]), "+f"(d[127])
         : "l"(da), "l"(db), "r"(accumulate));
 }
-
-// The same for one half of the tile: d[OFF .. OFF + 63] (columns 0-127 of B at db), so that one
-// half's accumulators can be read while the other half's wgmmas run (SPLIT).
-template <int OFF>
-__device__ __forceinline__ void wgmma_m64n128k8(float (&d)[NACC], uint64_t da, uint64_t db, int accumulate) {
-    asm volatile(
-        "{\n.reg .pred p;\nsetp.ne.b32 p, %66, 0;\n"
-        "wgmma.mma_async.sync.aligned.m64n128k8.f32.tf32.tf32 "
-        "{%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,%16,%17,%18,%19,%20,%21,%22,%23,%24,%25,%26,%27,%28,%29,%30,%31,%32,%33,%34,%35,%36,%37,%38,%39,%40,%41,%42,%43,%44,%45,%46,%47,%48,%49,%50,%51,%52,%53,%54,%55,%56,%57,%58,%59,%60,%61,%62,%63},"
-        " %64, %65, p, 1, 1;\n}\n"
-        : "+f"(d[OFF + 0]), "+f"(d[OFF + 1]), "+f"(d[OFF + 2]), "+f"(d[OFF + 3]), "+f"(d[OFF + 4]), "+f"(d[OFF + 5]), "+f"(d[OFF + 6]), "+f"(d[OFF + 7]), "+f"(d[OFF + 8]), "+f"(d[OFF + 9]), "+f"(d[OFF + 10]), "+f"(d[OFF + 11]), "+f"(d[OFF + 12]), "+f"(d[OFF + 13]), "+f"(d[OFF + 14]), "+f"(d[OFF + 15]), "+f"(d[OFF + 16]), "+f"(d[OFF + 17]), "+f"(d[OFF + 18]), "+f"(d[OFF + 19]), "+f"(d[OFF + 20]), "+f"(d[OFF + 21]), "+f"(d[OFF + 22]), "+f"(d[OFF + 23]), "+f"(d[OFF + 24]), "+f"(d[OFF + 25]), "+f"(d[OFF + 26]), "+f"(d[OFF + 27]), "+f"(d[OFF + 28]), "+f"(d[OFF + 29]), "+f"(d[OFF + 30]), "+f"(d[OFF + 31]), "+f"(d[OFF + 32]), "+f"(d[OFF + 33]), "+f"(d[OFF + 34]), "+f"(d[OFF + 35]), "+f"(d[OFF + 36]), "+f"(d[OFF + 37]), "+f"(d[OFF + 38]), "+f"(d[OFF + 39]), "+f"(d[OFF + 40]), "+f"(d[OFF + 41]), "+f"(d[OFF + 42]), "+f"(d[OFF + 43]), "+f"(d[OFF + 44]), "+f"(d[OFF + 45]), "+f"(d[OFF + 46]), "+f"(d[OFF + 47]), "+f"(d[OFF + 48]), "+f"(d[OFF + 49]), "+f"(d[OFF + 50]), "+f"(d[OFF + 51]), "+f"(d[OFF + 52]), "+f"(d[OFF + 53]), "+f"(d[OFF + 54]), "+f"(d[OFF + 55]), "+f"(d[OFF + 56]), "+f"(d[OFF + 57]), "+f"(d[OFF + 58]), "+f"(d[OFF + 59]), "+f"(d[OFF + 60]), "+f"(d[OFF + 61]), "+f"(d[OFF + 62]), "+f"(d[OFF + 63])
-        : "l"(da), "l"(db), "r"(accumulate));
-}
-
-// One stage's four k-steps of one accumulator half (OFF 0: columns 0-127, OFF 64: 128-255; b_half
-// is that half's first row in the stage).
-template <int OFF>
-__device__ __forceinline__ void issue_half(float (&d)[NACC], uint32_t a_base, uint32_t b_half, int kt) {
-#pragma unroll
-    for (int ks = 0; ks < BK / 8; ++ks) {
-        wgmma_m64n128k8<OFF>(d, sw128_desc(a_base + ks * 32), sw128_desc(b_half + ks * 32), (kt | ks) != 0);
-    }
-}
 #endif
 
 #if defined(__CUDA_ARCH_FEAT_SM90_ALL)
@@ -194,7 +175,7 @@ __device__ __forceinline__ void admit_one(const FusedArgs& p, float a, float qx,
 // (>= 2 eps, and eps already budgets 4u (|q|^2 + |x|^2 + 2|q||x|) for exactly this arithmetic)
 // covers the rounding differences of the two formulas, so every distance admit_one would admit
 // reaches it: the appended keys are the plain epilogue's.
-template <bool LEAN, bool SPLIT>
+template <bool LEAN>
 __global__ void __launch_bounds__(NT, 1) wgmma_knn_kernel(const FusedArgs p, const __grid_constant__ CUtensorMap tq,
                                                           const __grid_constant__ CUtensorMap tx) {
 #if defined(__CUDA_ARCH_FEAT_SM90_ALL)
@@ -282,47 +263,30 @@ __global__ void __launch_bounds__(NT, 1) wgmma_knn_kernel(const FusedArgs p, con
     // kernel's stall samples on visit 7, bench/results/gpu-2026-11-27-h200-visit7.)
     float xpre = 0.f;
 
-    // SPLIT: h0 (accumulator columns 0-127) of stage `it` was issued at the end of the last tile.
-    bool pre = false;
     for (int it = 0; it < total; ++it) {
-        if (!pre) {
-            mbar_wait(&full_s[it % STAGES], static_cast<uint32_t>((it / STAGES) & 1));
-        }
+        mbar_wait(&full_s[it % STAGES], static_cast<uint32_t>((it / STAGES) & 1));
         const int kt = it % KT;
-        const bool last = kt == KT - 1;
-        const uint32_t a_base = smem_addr(stages + (it % STAGES) * STAGE_BYTES) + wg * 64 * 128;
-        const uint32_t b_base = smem_addr(stages + (it % STAGES) * STAGE_BYTES + A_BYTES);
-        pin(acc);
-        wgmma_fence();
-        if constexpr (SPLIT) {
-            // The halves as separate groups where a tile ends or starts. ptxas lets the epilogue
-            // read one half while wgmmas run only if those wgmmas were issued after the wait
-            // that retired the half (else it serializes every wgmma: C7514), so h1 of the last
-            // stage is issued after h0 has been waited for, not together with it.
-            if (!pre) {
-                issue_half<0>(acc, a_base, b_base, kt);
-            }
-            if (!last) {
-                issue_half<64>(acc, a_base, b_base + (BN / 2) * 128, kt);
-            }
-            wgmma_commit();
-        } else {
+        {
+            const uint32_t a_base = smem_addr(stages + (it % STAGES) * STAGE_BYTES) + wg * 64 * 128;
+            const uint32_t b_base = smem_addr(stages + (it % STAGES) * STAGE_BYTES + A_BYTES);
+            pin(acc);
+            wgmma_fence();
 #pragma unroll
             for (int ks = 0; ks < BK / 8; ++ks) {
                 // 8 TF32 values = 32 bytes along K inside the swizzle atom.
-                wgmma_m64n256k8(acc, sw128_desc(a_base + ks * 32), sw128_desc(b_base + ks * 32), (kt | ks) != 0);
+                wgmma_m64n256k8(acc, sw128_desc(a_base + ks * 32), sw128_desc(b_base + ks * 32),
+                                (kt | ks) != 0);
             }
             wgmma_commit();
         }
-        pre = false;
         if (kt == 0) {
             const long long row = row_begin + static_cast<long long>(it / KT) * BN + tid;
             xpre = row < row_end ? __ldg(p.xn + row) : __int_as_float(0x7fc00000);   // NaN: never admitted
         }
         // One branch per path (not a shared flag tested twice): ptxas must see that the path
-        // that reads the accumulators is the one that waited for their groups, or it serializes
+        // that reads the accumulators is the one that waited for all groups, or it serializes
         // every wgmma (warning C7514).
-        if (!last) {
+        if (kt != KT - 1) {
             wgmma_wait<1>();
             __syncthreads();
             if (tid == 0 && it + STAGES - 1 < total) {
@@ -331,12 +295,6 @@ __global__ void __launch_bounds__(NT, 1) wgmma_knn_kernel(const FusedArgs p, con
             continue;
         }
         wgmma_wait<0>();
-        if constexpr (SPLIT) {
-            pin(acc);
-            wgmma_fence();
-            issue_half<64>(acc, a_base, b_base + (BN / 2) * 128, kt);   // runs during h0's epilogue
-            wgmma_commit();
-        }
         xn_s[tid] = xpre;
         __syncthreads();
         if (tid == 0 && it + STAGES - 1 < total) {
@@ -362,58 +320,84 @@ __global__ void __launch_bounds__(NT, 1) wgmma_knn_kernel(const FusedArgs p, con
                            : thr == kAdmitNone ? __int_as_float(static_cast<int>(0xff800000u))
                                                : ordered_to_float(thr - 1u);
             }
+            if (tile == 0 && p.k <= kFirstTileBoundMaxK) {
+                // The slice's first tile would admit all 256 of its columns per query (thresholds
+                // start at admit-all) and the trim after it would select from them. Instead each
+                // row's threshold starts at the k-th smallest of 32 of the tile's own distances
+                // (each lane's minimum over 8 of its columns) plus the window: the k-th smallest
+                // over the whole slice can only be smaller, so every candidate the exact answer
+                // needs is still admitted (warp_compact's argument, over a subset of the keys).
+#pragma unroll
+                for (int h = 0; h < 2; ++h) {
+                    const int row = row_lo + 8 * h;
+                    const uint32_t thr0 = thr_s[row];   // read by all 4 lanes before lane 0 writes it
+                    uint64_t gk[NACC / 16];
+#pragma unroll
+                    for (int g = 0; g < NACC / 16; ++g) {
+                        uint64_t m = kPadKey;
+#pragma unroll
+                        for (int i = 4 * g; i < 4 * g + 4; ++i) {
+#pragma unroll
+                            for (int j = 0; j < 2; ++j) {
+                                const float dist = __fmaf_rn(-2.f, acc[4 * i + 2 * h + j], qn_r[h] + xn_s[8 * i + 2 * t + j]);
+                                const uint64_t key =
+                                    dist == dist ? make_key(dist, static_cast<uint32_t>(xrow0 + 8 * i + 2 * t + j)) : kPadKey;
+                                m = key < m ? key : m;
+                            }
+                        }
+                        gk[g] = m;
+                    }
+                    uint64_t kth = 0;
+                    for (int round = 0; round < p.k; ++round) {
+                        uint64_t m = kPadKey;
+#pragma unroll
+                        for (int g = 0; g < NACC / 16; ++g) {
+                            m = (gk[g] > kth && gk[g] < m) ? gk[g] : m;
+                        }
+                        uint64_t o = __shfl_xor_sync(0xffffffffu, m, 1);
+                        m = o < m ? o : m;
+                        o = __shfl_xor_sync(0xffffffffu, m, 2);
+                        kth = o < m ? o : m;
+                    }
+                    if (kth != kPadKey && thr0 == kAdmitAll) {   // the same in the row's 4 lanes
+                        const uint32_t t0 = float_to_ordered(__fadd_ru(key_dist(kth), win_s[row]) + 0.0f) + 1u;
+                        thr_f[h] = ordered_to_float(t0 - 1u);
+                        if (t == 0) {
+                            thr_s[row] = t0;
+                        }
+                    }
+                }
+            }
             float thr_y[2];   // LEAN: the pre-test's threshold on |x|^2 - 2 q.x
 #pragma unroll
             for (int h = 0; h < 2; ++h) {
                 thr_y[h] = (thr_f[h] - qn_r[h]) + win_s[row_lo + 8 * h];
             }
-            // Accumulator columns 8 I0 .. 8 I1 - 1 (I0, I1 as std::integral_constant).
-            auto epilogue = [&](auto i_begin, auto i_end) {
 #pragma unroll
-                for (int i = decltype(i_begin)::value; i < decltype(i_end)::value; ++i) {
-                    const float2 xv2 = reinterpret_cast<const float2*>(xn_s)[4 * i + t];
-                    bool go = true;
-                    if constexpr (LEAN) {
-                        bool any = false;
+            for (int i = 0; i < NACC / 4; ++i) {
+                const float2 xv2 = reinterpret_cast<const float2*>(xn_s)[4 * i + t];
+                bool go = true;
+                if constexpr (LEAN) {
+                    bool any = false;
 #pragma unroll
-                        for (int j = 0; j < 2; ++j) {
+                    for (int j = 0; j < 2; ++j) {
 #pragma unroll
-                            for (int h = 0; h < 2; ++h) {
-                                any |= __fmaf_rn(-2.f, acc[4 * i + 2 * h + j], j == 0 ? xv2.x : xv2.y) <= thr_y[h];
-                            }
+                        for (int h = 0; h < 2; ++h) {
+                            any |= __fmaf_rn(-2.f, acc[4 * i + 2 * h + j], j == 0 ? xv2.x : xv2.y) <= thr_y[h];
                         }
-                        go = __any_sync(0xffffffffu, any);
                     }
-                    if (go) {
+                    go = __any_sync(0xffffffffu, any);
+                }
+                if (go) {
 #pragma unroll
-                        for (int j = 0; j < 2; ++j) {
+                    for (int j = 0; j < 2; ++j) {
 #pragma unroll
-                            for (int h = 0; h < 2; ++h) {
-                                admit_one(p, acc[4 * i + 2 * h + j], qn_r[h] + (j == 0 ? xv2.x : xv2.y), thr_f[h],
-                                          row_lo + 8 * h, q0, slice, xrow0 + 8 * i + 2 * t + j, cnt_s, &need_s);
-                            }
+                        for (int h = 0; h < 2; ++h) {
+                            admit_one(p, acc[4 * i + 2 * h + j], qn_r[h] + (j == 0 ? xv2.x : xv2.y), thr_f[h],
+                                      row_lo + 8 * h, q0, slice, xrow0 + 8 * i + 2 * t + j, cnt_s, &need_s);
                         }
                     }
                 }
-            };
-            if constexpr (SPLIT) {
-                epilogue(std::integral_constant<int, 0>{}, std::integral_constant<int, NACC / 8>{});
-                wgmma_wait<0>();   // h1 of this stage
-                if (it + 1 < total) {
-                    // The next stage starts a tile: h0 begins it during h1's epilogue.
-                    const int nb = (it + 1) % STAGES;
-                    mbar_wait(&full_s[nb], static_cast<uint32_t>(((it + 1) / STAGES) & 1));
-                    pin(acc);
-                    wgmma_fence();
-                    issue_half<0>(acc, smem_addr(stages + nb * STAGE_BYTES) + wg * 64 * 128,
-                                  smem_addr(stages + nb * STAGE_BYTES + A_BYTES), 0);
-                    wgmma_commit();
-                    pre = true;
-                }
-                pin(acc);
-                epilogue(std::integral_constant<int, NACC / 8>{}, std::integral_constant<int, NACC / 4>{});
-            } else {
-                epilogue(std::integral_constant<int, 0>{}, std::integral_constant<int, NACC / 4>{});
             }
             __syncthreads();
             if (need_s) {
@@ -497,7 +481,7 @@ bool wgmma_fused_supported() {
     return tensor_map_encoder() != nullptr;
 }
 
-cudaError_t launch_wgmma_fused(const FusedArgs& args, int query_tiles, int slices, int variant, cudaStream_t stream) {
+cudaError_t launch_wgmma_fused(const FusedArgs& args, int query_tiles, int slices, bool lean, cudaStream_t stream) {
     if (args.n > 0x7fffffffLL) {
         return cudaErrorInvalidValue;   // TMA row coordinates are 32-bit
     }
@@ -511,9 +495,7 @@ cudaError_t launch_wgmma_fused(const FusedArgs& args, int query_tiles, int slice
         return e;
     }
     const size_t smem = wgmma_fused_smem_bytes();
-    auto kernel = variant == kFusedWgmmaSplit  ? wgmma_knn_kernel<true, true>
-                  : variant == kFusedWgmmaLean ? wgmma_knn_kernel<true, false>
-                                               : wgmma_knn_kernel<false, false>;
+    auto kernel = lean ? wgmma_knn_kernel<true> : wgmma_knn_kernel<false>;
     e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem));
     if (e != cudaSuccess) {
         return e;

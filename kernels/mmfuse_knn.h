@@ -59,13 +59,11 @@ extern "C" {
 /**
  * WGMMA = 128 x 256 tiles on Hopper's asynchronous warpgroup tensor-core instructions; only on
  * compute capability 9.0 and for k <= 32 (MMFUSE_ERR_INVALID_ARGUMENT otherwise). At most one of
- * the five variant flags.
+ * the four variant flags.
  */
 #define MMFUSE_FLAG_WGMMA_FUSED 128
-/** WGMMA with the leaner epilogue (same results by construction). */
+/** WGMMA with the leaner epilogue (same results by construction; the default where WGMMA runs). */
 #define MMFUSE_FLAG_WGMMA_LEAN_FUSED 256
-/** WGMMA_LEAN with the tile's epilogue overlapped with wgmmas (same results by construction). */
-#define MMFUSE_FLAG_WGMMA_SPLIT_FUSED 512
 
 typedef struct mmfuse_knn_index mmfuse_knn_index;
 

@@ -4,7 +4,7 @@
 # against float64 on fresh awkward inputs and (3) kernel / Java-call timings (GpuKnnBench), then
 # torch baselines and (4) ceilings (torch_bench.py), and the joined table last. Full results go to
 # $OUT: run.log, selftest.log, contract.log, mmfuse.json, torch.json, results.md, results.json,
-# ncu.log (hardware counters of Q = 1024 launches of the lean and split wgmma kernels). Step timeouts sum
+# ncu.log (hardware counters of Q = 1024 launches of the plain and lean wgmma kernels). Step timeouts sum
 # to under 10 minutes, the device tool's limit for one command.
 # BENCH_QUICK=1 shrinks the sizes for a smoke run.
 set -uo pipefail
@@ -94,7 +94,7 @@ echo "GpuKnnBench exit code: $rc"
 echo; echo "== 3+4. torch baselines and ceilings"
 PYTHONUNBUFFERED=1 timeout 110 python3 bench/gpu/torch_bench.py --out "$OUT/torch.json" "${quick[@]}" || status=1
 
-echo; echo "== 5. hardware counters of Q=1024 k=10 launches (ncu; lean wgmma warm, split wgmma cold and warm)"
+echo; echo "== 5. hardware counters of Q=1024 k=10 launches (ncu; plain wgmma warm, lean wgmma cold and warm)"
 if command -v ncu >/dev/null; then
   timeout 70 ncu --clock-control none --kernel-name regex:'wgmma_knn' --launch-skip 1 --launch-count 3 \
     --section SpeedOfLight --section MemoryWorkloadAnalysis --section Occupancy \

@@ -172,11 +172,11 @@ struct Checker {
     }
 };
 
-constexpr int kWgmmaFlags = MMFUSE_FLAG_WGMMA_FUSED | MMFUSE_FLAG_WGMMA_LEAN_FUSED | MMFUSE_FLAG_WGMMA_SPLIT_FUSED;
+constexpr int kWgmmaFlags = MMFUSE_FLAG_WGMMA_FUSED | MMFUSE_FLAG_WGMMA_LEAN_FUSED;
 
-// wgmma = the first kernel, wgmma2 = its lean epilogue, wgmma3 = lean with the split halves.
+// wgmma = the first kernel, wgmma2 = its lean epilogue (the default).
 const char* wgmma_name(int flag) {
-    return flag == MMFUSE_FLAG_WGMMA_FUSED ? "wgmma" : flag == MMFUSE_FLAG_WGMMA_LEAN_FUSED ? "wgmma2" : "wgmma3";
+    return flag == MMFUSE_FLAG_WGMMA_FUSED ? "wgmma" : "wgmma2";
 }
 
 const char* mode_name(int m) {
@@ -241,7 +241,7 @@ int main(int argc, char** argv) {
         std::vector<int> ids(static_cast<size_t>(nq) * k);
         std::vector<float> ds(static_cast<size_t>(nq) * k);
         const bool wg = maj == 9 && mnr == 0;
-        for (int flag : {MMFUSE_FLAG_TWO_CTA_FUSED, MMFUSE_FLAG_WGMMA_LEAN_FUSED, MMFUSE_FLAG_WGMMA_SPLIT_FUSED}) {
+        for (int flag : {MMFUSE_FLAG_TWO_CTA_FUSED, MMFUSE_FLAG_WGMMA_FUSED, MMFUSE_FLAG_WGMMA_LEAN_FUSED}) {
             if ((flag & kWgmmaFlags) != 0 && !wg) continue;
             for (int rep = 0; rep < 2; ++rep) {
                 CK(mmfuse_knn_search(ix, q.data(), nq, k, MMFUSE_MODE_TF32 | flag, ids.data(), ds.data(), nullptr));
@@ -276,6 +276,8 @@ int main(int argc, char** argv) {
         {"wg-d257", 120011, 257, 130, 32, MMFUSE_MODE_TF32, 1},
         {"wg-d5", 5003, 5, 7, 3, MMFUSE_MODE_TF32, 0},
         {"wg-identical", 70001, 4, 8, 32, MMFUSE_MODE_AUTO, 2},
+        {"wg-ident-k16", 70001, 4, 8, 16, MMFUSE_MODE_AUTO, 2},   // first-tile bound over equal distances
+        {"wg-bound-k16", 300007, 48, 200, 16, MMFUSE_MODE_TF32, 0},   // first-tile bound in 132 slices of 9 tiles
     };
     const bool hopper = maj == 9 && mnr == 0;
     if (!quick) {
@@ -310,7 +312,7 @@ int main(int argc, char** argv) {
         // Every tensor-core variant the device and k allow (the flag does not matter on the
         // small-Q path).
         for (int vflag : {MMFUSE_FLAG_LEGACY_FUSED, MMFUSE_FLAG_TWO_CTA_FUSED, MMFUSE_FLAG_WGMMA_FUSED,
-                          MMFUSE_FLAG_WGMMA_LEAN_FUSED, MMFUSE_FLAG_WGMMA_SPLIT_FUSED}) {
+                          MMFUSE_FLAG_WGMMA_LEAN_FUSED}) {
             if (small_q && vflag != MMFUSE_FLAG_LEGACY_FUSED) continue;
             const bool wg = (vflag & kWgmmaFlags) != 0;
             if (wg && (!hopper || c.k > 32)) continue;
@@ -372,10 +374,8 @@ int main(int argc, char** argv) {
         const int W = MMFUSE_FLAG_WGMMA_FUSED;
         if (hopper) {
             const int W2 = MMFUSE_FLAG_WGMMA_LEAN_FUSED;
-            const int W3 = MMFUSE_FLAG_WGMMA_SPLIT_FUSED;
-            runs.insert(runs.end(), {{16, 10, F | W}, {16, 10, F | W2}, {16, 10, F | W3}, {256, 10, W}, {256, 10, W2},
-                                     {256, 10, W3}, {1024, 10, W}, {1024, 10, W2}, {1024, 10, W3}, {1024, 32, W2},
-                                     {1024, 32, W3}});
+            runs.insert(runs.end(), {{16, 10, F | W}, {16, 10, F | W2}, {256, 10, W}, {256, 10, W2}, {1024, 10, W},
+                                     {1024, 10, W2}, {1024, 32, W}, {1024, 32, W2}});
         }
         std::printf("\n%-6s %-6s %-7s %-6s %10s %10s %10s\n", "Q", "k", "mode", "path", "median_ms", "min_ms", "TFLOP/s");
         for (const T& r : runs) {
@@ -399,7 +399,6 @@ int main(int argc, char** argv) {
         if (hopper) {
             big_modes.push_back(0 | W);
             big_modes.push_back(0 | MMFUSE_FLAG_WGMMA_LEAN_FUSED);
-            big_modes.push_back(0 | MMFUSE_FLAG_WGMMA_SPLIT_FUSED);
         }
         for (int mode : big_modes) {
             const int nq = 1024;

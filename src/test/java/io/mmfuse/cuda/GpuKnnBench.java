@@ -192,8 +192,7 @@ public final class GpuKnnBench {
                     List<String> variants = new ArrayList<>(smallQ ? List.of("smallq", "fused") : List.of("fused", "fused2"));
                     if (mode == CudaKnn.Mode.TF32 && cfg[1] <= 32) {
                         variants.add("wgmma");
-                        variants.add("wgmma2");   // the leaner epilogue
-                        variants.add("wgmma3");   // lean, each tile's epilogue overlapped with wgmmas
+                        variants.add("wgmma2");   // the leaner epilogue (the default)
                     }
                     for (String variant : variants) {
                         boolean javaCall = variant.equals(variants.get(0));
@@ -203,7 +202,6 @@ public final class GpuKnnBench {
                             case "fused" -> smallQ ? KnnNativeCodes.FLAG_FUSED_ONLY : KnnNativeCodes.FLAG_LEGACY_FUSED;
                             case "wgmma" -> KnnNativeCodes.FLAG_FUSED_ONLY | KnnNativeCodes.FLAG_WGMMA_FUSED;
                             case "wgmma2" -> KnnNativeCodes.FLAG_FUSED_ONLY | KnnNativeCodes.FLAG_WGMMA_LEAN_FUSED;
-                            case "wgmma3" -> KnnNativeCodes.FLAG_FUSED_ONLY | KnnNativeCodes.FLAG_WGMMA_SPLIT_FUSED;
                             default -> KnnNativeCodes.FLAG_TWO_CTA_FUSED;
                         };
                         double kernel;
@@ -241,9 +239,8 @@ public final class GpuKnnBench {
                     + " timed config fused2 N=" + n + " Q=1024 k=10 (6 queries checked)");
             failures += errors2.isEmpty() ? 0 : 1;
             // And through every wgmma kernel, on a device that has them.
-            String[] names = {"wgmma", "wgmma2", "wgmma3"};
-            int[] flags = {KnnNativeCodes.FLAG_WGMMA_FUSED, KnnNativeCodes.FLAG_WGMMA_LEAN_FUSED,
-                KnnNativeCodes.FLAG_WGMMA_SPLIT_FUSED};
+            String[] names = {"wgmma", "wgmma2"};
+            int[] flags = {KnnNativeCodes.FLAG_WGMMA_FUSED, KnnNativeCodes.FLAG_WGMMA_LEAN_FUSED};
             for (int v = 0; v < flags.length; v++) {
                 int flag = flags[v];
                 String name = names[v];

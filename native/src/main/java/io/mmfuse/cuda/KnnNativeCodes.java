@@ -27,10 +27,8 @@ final class KnnNativeCodes {
     static final int FLAG_TWO_CTA_FUSED = 64;
     /** MMFUSE_FLAG_WGMMA_FUSED: OR-ed into a mode, picks the Hopper wgmma kernel (compute capability 9.0, k <= 32). */
     static final int FLAG_WGMMA_FUSED = 128;
-    /** MMFUSE_FLAG_WGMMA_LEAN_FUSED: the wgmma kernel with the leaner epilogue. */
+    /** MMFUSE_FLAG_WGMMA_LEAN_FUSED: the wgmma kernel with the leaner epilogue (the default where wgmma runs). */
     static final int FLAG_WGMMA_LEAN_FUSED = 256;
-    /** MMFUSE_FLAG_WGMMA_SPLIT_FUSED: the lean wgmma kernel with each tile's epilogue overlapped with wgmmas. */
-    static final int FLAG_WGMMA_SPLIT_FUSED = 512;
 
     private KnnNativeCodes() {}
 }
