@@ -30,8 +30,8 @@ constexpr int kSmallQThreads = 256;
 constexpr int kSmallQSmemFloats = 12 * 1024;   // 48 KB: no opt-in needed
 
 // Tensor-core kernel variants (NOTES.md, "Two blocks per SM"): the 128 x 256 tile with one
-// block per SM measured on visits 1-2, and 128 x 128 tiles with two blocks per SM. The default
-// stays the measured one until a visit times both (MMFUSE_FLAG_LEGACY_FUSED / _TWO_CTA_FUSED).
+// block per SM measured on visits 1-2, and 128 x 128 tiles with two blocks per SM; visit 3 timed
+// both, and the constants below pick (MMFUSE_FLAG_LEGACY_FUSED / _TWO_CTA_FUSED force one).
 constexpr int kFusedDefault = -1;   // resolved by make_plan from the two constants below
 constexpr int kFusedLegacy = 0;
 constexpr int kFusedTwoCta = 1;
