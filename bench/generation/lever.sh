@@ -11,8 +11,9 @@
 #   ($RUN_DIR/shapes-retrieval, 5 minutes) are made first if missing, exactly as bench/generation/run.sh
 #   makes them.
 # eval: scores the named runs' checkpoints with GenerationEval shapes (a fresh attribute classifier
-#   trained on the real images only, 4 minutes at most) into REPORT.md, all in one evaluation so they
-#   share one judge.
+#   trained on the real images only, 60 epochs, 10 minutes at most: a judge cut short by its budget
+#   reads shapes differently, generation-2026-11-27h-vm.md) into REPORT.md, all in one evaluation so
+#   they share one judge.
 #
 # RUN_DIR (default runs/generation-lever); MMFUSE_DIST runs a frozen build, as for ./mmfuse.
 set -euo pipefail
@@ -35,7 +36,7 @@ case "${1:-}" in
     [[ $# -ge 3 ]] || { echo "usage: $0 eval REPORT.md NAME..." >&2; exit 2; }
     report="$2"; shift 2
     pairs=(); for name in "$@"; do pairs+=("$name=$run/$name/checkpoint"); done
-    evalmain shapes "$run/shapes-data" 4 "$report" "${pairs[@]}"
+    evalmain shapes "$run/shapes-data" 10 "$report" "${pairs[@]}"
     ;;
   *) echo "usage: $0 train NAME MINUTES [options...] | eval REPORT.md NAME..." >&2; exit 2 ;;
 esac

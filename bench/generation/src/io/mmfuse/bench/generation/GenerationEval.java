@@ -254,6 +254,12 @@ public final class GenerationEval {
                     heldOutTargets, HELD_OUT));
             out.append("- judge: attribute classifier trained on 3,000 real synthetic images with nothing held out; ")
                     .append(judge.training()).append("\n");
+            if (judge.training().outOfTime()) {
+                // Judges cut short read the same images differently (generation-2026-11-27h-vm.md:
+                // 52-55 % shape under two such judges, 41 % under a fully trained one).
+                out.append("- **the judge's time budget ended its training early: compare only rows scored by this"
+                        + " judge, and rerun with a larger budget before reading differences of a few points**\n");
+            }
             out.append("- one generated image per caption, noise seed ").append(NOISE_SEED).append("\n\n");
             out.append(AttributeAccuracy.Report.markdownHeader()).append("\n");
             out.append(judge.testAccuracy().markdownRows("real test images (ceiling)")).append("\n");
