@@ -6,6 +6,7 @@ import static org.bytedeco.pytorch.global.torch.randn;
 import io.mmfuse.MmfuseException;
 import io.mmfuse.model.ImageEncoder;
 import io.mmfuse.model.Tensors;
+import java.util.function.UnaryOperator;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
@@ -97,13 +98,8 @@ final class AdversarialStep {
             fakeLogits = judged.logits().narrow(0, b, b);
             Tensor dLoss = AdversarialLoss.discriminator(config.loss(), real, fakeLogits, wrong);
             if (judged.featureLogits() != null) {
-                Tensor heads = null;
-                for (Tensor h : judged.featureLogits()) {
-                    Tensor term = AdversarialLoss.discriminator(config.loss(), h.narrow(0, 0, b), h.narrow(0, b, b),
-                            h.narrow(0, 2L * b, b));
-                    heads = heads == null ? term : heads.add(term);
-                }
-                dLoss = dLoss.add(heads.mul(new Scalar(config.featureWeight())));
+                dLoss = dLoss.add(weightedHeads(judged.featureLogits(), h -> AdversarialLoss.discriminator(config.loss(),
+                        h.narrow(0, 0, b), h.narrow(0, b, b), h.narrow(0, 2L * b, b))));
             }
             Tensor wordTargets = null;
             if (withWords) {
@@ -131,9 +127,7 @@ final class AdversarialStep {
                 Tensor gLoss = AdversarialLoss.generator(config.loss(), verdict.logits())
                         .add(kl.mul(new Scalar(config.klWeight())));
                 if (verdict.featureLogits() != null) {
-                    for (Tensor h : verdict.featureLogits()) {
-                        gLoss = gLoss.add(AdversarialLoss.generator(config.loss(), h).mul(new Scalar(config.featureWeight())));
-                    }
+                    gLoss = gLoss.add(weightedHeads(verdict.featureLogits(), h -> AdversarialLoss.generator(config.loss(), h)));
                 }
                 if (withWords) {
                     gLoss = gLoss.add(AdversarialLoss.words(verdict.words(), wordTargets).mul(new Scalar(config.wordWeight())));
@@ -177,6 +171,15 @@ final class AdversarialStep {
         try (NoGradGuard g = new NoGradGuard()) {
             return featureEncoder.features(seen);
         }
+    }
+
+    /** featureWeight x the sum of one loss term per feature head (D's and G's updates alike). */
+    private Tensor weightedHeads(Tensor[] headLogits, UnaryOperator<Tensor> term) {
+        Tensor sum = term.apply(headLogits[0]);
+        for (int i = 1; i < headLogits.length; i++) {
+            sum = sum.add(term.apply(headLogits[i]));
+        }
+        return sum.mul(new Scalar(config.featureWeight()));
     }
 
     /** Per block, [real; fake detached; real] along the batch, as D's update batch is laid out. */

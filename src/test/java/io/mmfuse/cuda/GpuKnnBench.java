@@ -238,12 +238,9 @@ public final class GpuKnnBench {
             System.out.println((errors2.isEmpty() ? "PASS" : "FAIL " + errors2.get(0))
                     + " timed config fused2 N=" + n + " Q=1024 k=10 (6 queries checked)");
             failures += errors2.isEmpty() ? 0 : 1;
-            // And through every wgmma kernel, on a device that has them.
-            String[] names = {"wgmma", "wgmma2"};
-            int[] flags = {KnnNativeCodes.FLAG_WGMMA_FUSED, KnnNativeCodes.FLAG_WGMMA_LEAN_FUSED};
-            for (int v = 0; v < flags.length; v++) {
-                int flag = flags[v];
-                String name = names[v];
+            // And through both wgmma kernels, on a device that has them.
+            for (int flag : new int[] {KnnNativeCodes.FLAG_WGMMA_FUSED, KnnNativeCodes.FLAG_WGMMA_LEAN_FUSED}) {
+                String name = flag == KnnNativeCodes.FLAG_WGMMA_FUSED ? "wgmma" : "wgmma2";
                 try {
                     TopK top3 = searchWithFlags(index, queries, 10, CudaKnn.Mode.TF32.code | flag);
                     List<String> errors3 = Float64Reference.compare(db, queries, 10, top3, new int[] {0, 1, 2, 3, 511, 1023});
