@@ -56,6 +56,9 @@ final class TrainGanCommand implements Callable<Integer> {
     @Option(names = "--word-weight", defaultValue = "0", description = "Weight of an auxiliary word loss (AC-GAN with the caption's words as labels): a head on the discriminator predicts the caption's vocabulary words from the image, for real and generated images, and the generator is trained to make it predict its caption's words (0 = off) (default: ${DEFAULT-VALUE}).")
     double wordWeight;
 
+    @Option(names = "--caption-encoder", defaultValue = "frozen", description = "What the generator and the discriminator read of a caption: frozen (the text model's caption embedding) or learned (the caption's tokens through a GRU that each network trains; the matching loss keeps the frozen embedding) (default: ${DEFAULT-VALUE}).")
+    String captionEncoder;
+
     @Option(names = "--feature-weight", defaultValue = "0", description = "Weight of a feature discriminator (Projected GAN): matching-aware heads that judge image and caption from the frozen text model's image-encoder features instead of pixels, next to the pixel discriminator (0 = off) (default: ${DEFAULT-VALUE}).")
     double featureWeight;
 
@@ -93,7 +96,7 @@ final class TrainGanCommand implements Callable<Integer> {
         GanConfig config = GanConfig.defaults().toBuilder().discriminator(mode(discriminator))
                 .generatorConditioning(conditioning(conditioning)).generatorUpsampling(upsampling(upsampling)).genWidth(width)
                 .discWidth(width).matchingWeight(matchingWeight).matchingShift(matchingShift).discriminatorShift(discriminatorShift).wordWeight(wordWeight)
-                .featureWeight(featureWeight).orderNegativeRate(orderNegativeRate)
+                .featureWeight(featureWeight).orderNegativeRate(orderNegativeRate).captionEncoder(captionEncoding(captionEncoder))
                 .objectNegatives(objectNegatives).batchSize(batch).seed(seed).threads(cores).build();
         GanTrainOptions.Builder options = GanTrainOptions.builder().maxSteps(steps)
                 .timeBudget(minutes == null ? null : Duration.ofMillis(Math.round(minutes * 60_000)))
@@ -117,6 +120,14 @@ final class TrainGanCommand implements Callable<Integer> {
             case "input" -> GanConfig.GeneratorConditioning.INPUT;
             case "per-block" -> GanConfig.GeneratorConditioning.PER_BLOCK;
             default -> throw new InvalidInputException("--conditioning", "must be input or per-block, got '" + name + "'");
+        };
+    }
+
+    static GanConfig.CaptionEncoding captionEncoding(String name) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "frozen" -> GanConfig.CaptionEncoding.FROZEN;
+            case "learned" -> GanConfig.CaptionEncoding.LEARNED;
+            default -> throw new InvalidInputException("--caption-encoder", "must be frozen or learned, got '" + name + "'");
         };
     }
 

@@ -25,6 +25,9 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * normalisation runs one power iteration per update. During G's update D's parameters stop
  * requiring gradients, so its weight gradients are not computed for nothing.
  *
+ * <p>With learned caption encoding G and D each encode the batch's tokens with their own encoder;
+ * the matching loss still compares with the frozen embeddings, in the frozen model's space.
+ *
  * <p>With a feature discriminator the frozen encoder reads exactly what D's pixel layers read. Without
  * augmentation it runs once on the real images (no graph: they appear twice in D's batch) and once
  * on the generated ones with G's graph, which D's update reads detached and G's update reads as is
@@ -70,8 +73,11 @@ final class AdversarialStep {
             Tensor noise = onDevice(randn(b, config.noiseDim()));
             Tensor eps = onDevice(randn(b, config.condDim()));
 
+            boolean learned = config.learnedCaptions();
+            CaptionEncoder.Inputs tokens = learned ? tokenInputs(data.tokens().rows(batch.captions())) : null;
+
             nets.generator.train(true);
-            Generator.Output generated = nets.generator.forward(noise, text, eps);
+            Generator.Output generated = nets.generator.forward(noise, learned ? nets.generator.encodeCaptions(tokens) : text, eps);
             Tensor fake = generated.images();
             boolean sharedFeatures = featureEncoder != null && config.discriminatorShift() == 0;
             Tensor[] fakeFeatures = sharedFeatures ? featureEncoder.features(fake) : null;
@@ -84,12 +90,16 @@ final class AdversarialStep {
             boolean withWords = config.wordWeight() > 0;
             Discriminator.Judgement judged;
             if (conditional) {
-                Tensor wrongText = Tensors.floats(data.mismatchedEmbeddings(batch.wrongCaptions(),
-                        batch.wrongIsHardNegative()), nets.device, b, textDim);
+                Tensor rightText = learned ? nets.discriminator.encodeCaptions(tokens) : text;
+                Tensor wrongText = learned
+                        ? nets.discriminator.encodeCaptions(tokenInputs(data.tokens().mismatched(batch.wrongCaptions(),
+                                batch.wrongIsHardNegative())))
+                        : Tensors.floats(data.mismatchedEmbeddings(batch.wrongCaptions(), batch.wrongIsHardNegative()),
+                                nets.device, b, textDim);
                 Tensor seen = augment(cat(new TensorVector(images, fake.detach(), images)));
                 Tensor[] features = sharedFeatures ? realFakeReal(frozenFeatures(images, false), fakeFeatures)
                         : frozenFeatures(seen, false);
-                judged = nets.discriminator.judge(seen, cat(new TensorVector(text, text, wrongText)), withWords, features);
+                judged = nets.discriminator.judge(seen, cat(new TensorVector(rightText, rightText, wrongText)), withWords, features);
                 wrong = judged.logits().narrow(0, 2L * b, b);
             } else {
                 judged = nets.discriminator.judge(augment(cat(new TensorVector(images, fake.detach()))), null, withWords, null);
@@ -121,7 +131,8 @@ final class AdversarialStep {
             double gLossValue;
             try {
                 Tensor seen = augment(fake);
-                Discriminator.Judgement verdict = nets.discriminator.judge(seen, conditional ? text : null, withWords,
+                Tensor dText = !conditional ? null : learned ? nets.discriminator.encodeCaptions(tokens) : text;
+                Discriminator.Judgement verdict = nets.discriminator.judge(seen, dText, withWords,
                         sharedFeatures ? fakeFeatures : frozenFeatures(seen, true));
                 Tensor kl = generated.conditioning().kl();
                 Tensor gLoss = AdversarialLoss.generator(config.loss(), verdict.logits())
@@ -210,6 +221,10 @@ final class AdversarialStep {
             any |= has[i];
         }
         return any ? has : null;
+    }
+
+    private CaptionEncoder.Inputs tokenInputs(int[][] rows) {
+        return CaptionEncoder.inputs(rows, config.captionVocabulary(), nets.device);
     }
 
     private Tensor onDevice(Tensor cpu) {

@@ -30,6 +30,10 @@ import org.bytedeco.pytorch.global.torch.MemoryFormat;
  * same pairs from a frozen retrieval encoder's block outputs, which the caller computes and hands
  * in; they share the caption projection and each head returns its own logit.
  *
+ * <p>With {@link GanConfig.CaptionEncoding#LEARNED} a matching-aware D owns a {@link CaptionEncoder}
+ * of its own ({@link #encodeCaptions}), trained by D's loss alone, whose output the caller passes
+ * as the text.
+ *
  * <p>Activations run channels-last, which LibTorch's CPU (oneDNN) convolutions run faster for
  * these shapes (D forward over 3 x 64 images at width 64: about 0.5 s against 0.8 s on the 2-core
  * dev VM).
@@ -47,6 +51,8 @@ final class Discriminator extends Module {
     /** Feature heads; null without a feature discriminator. */
     private final FeatureHeads features;
     private final Scalar slope;
+    /** LEARNED caption encoding with a matching-aware D only (null otherwise). */
+    private final CaptionEncoder captions;
 
     Discriminator(GanConfig config) {
         int w = config.discWidth();
@@ -78,6 +84,15 @@ final class Discriminator extends Module {
                 ? Tensors.keep(register_module("features", new FeatureHeads(config.featureWidth(), 2 * w, TEXT_FEATURES, sn)))
                 : null;
         slope = Tensors.keep(new Scalar(0.2));
+        captions = textProjection != null ? Generator.captionEncoder(this, config) : null;
+    }
+
+    /** The caption embedding this discriminator reads, from tokens; LEARNED caption encoding only. */
+    Tensor encodeCaptions(CaptionEncoder.Inputs tokens) {
+        if (captions == null) {
+            throw new IllegalStateException("this discriminator reads no caption tokens");
+        }
+        return captions.forward(tokens);
     }
 
     /**

@@ -56,6 +56,12 @@ import io.mmfuse.InvalidInputException;
  *     needs the matching-aware discriminator and the frozen retrieval model the matching loss uses
  * @param featureWidth width of that frozen image encoder (its first block's channels), which the
  *     training job fills in from the text model (0 = not yet known; always 0 when featureWeight is 0)
+ * @param captionEncoder what the networks read of a caption: the frozen retrieval model's embedding
+ *     (FROZEN; null in checkpoints written before this field existed) or the caption's tokens through
+ *     a recurrent encoder that the generator and the matching-aware discriminator each own and
+ *     train (LEARNED); the matching loss always uses the frozen embedding
+ * @param captionVocabulary with LEARNED, the text model's vocabulary size (the token embedding's
+ *     rows), which the training job fills in (0 = not yet known; always 0 with FROZEN)
  * @param lrG generator Adam learning rate (conditioning augmentation included)
  * @param lrD discriminator Adam learning rate
  * @param beta1 Adam beta1 for both optimizers
@@ -88,6 +94,8 @@ public record GanConfig(
         int wordClasses,
         double featureWeight,
         int featureWidth,
+        CaptionEncoding captionEncoder,
+        int captionVocabulary,
         double lrG,
         double lrD,
         double beta1,
@@ -144,6 +152,19 @@ public record GanConfig(
         TRANSPOSED_REFINED
     }
 
+    /** What the generator and the discriminator read of a caption. */
+    public enum CaptionEncoding {
+        /** The frozen retrieval model's caption embedding, computed once before training. */
+        FROZEN,
+        /**
+         * The caption's tokens through a GRU of their own, trained with each network (as the
+         * class embeddings of a projection discriminator are). Why: the retrieval model's pooled
+         * embedding tells "a red circle above a blue square" from its swap only 73 % of the time
+         * (generation-2026-11-27c-vm.md), so neither network is told reliably which object is where.
+         */
+        LEARNED
+    }
+
     /** Adversarial loss. */
     public enum Loss {
         /** relu(1 - D(real)) + relu(1 + D(fake)) for D, -D(fake) for G. */
@@ -174,6 +195,13 @@ public record GanConfig(
         }
         if (generatorUpsampling == null) {
             generatorUpsampling = GeneratorUpsampling.TRANSPOSED;
+        }
+        if (captionEncoder == null) {
+            captionEncoder = CaptionEncoding.FROZEN;
+        }
+        if (captionVocabulary < 0 || (captionVocabulary > 0 && captionEncoder != CaptionEncoding.LEARNED)) {
+            throw new InvalidInputException("captionVocabulary", "must be 0 with frozen caption embeddings and >= 0 "
+                    + "with learned ones, got " + captionVocabulary + " with " + captionEncoder);
         }
         if (batchSize < 2) {
             throw new InvalidInputException("batchSize", "must be >= 2 (mismatched captions come from the batch), got " + batchSize);
@@ -230,7 +258,7 @@ public record GanConfig(
     public static GanConfig defaults() {
         return new GanConfig(100, 256, 128, 64, 64, SUPPORTED_IMAGE_SIZE, DiscriminatorMode.MATCHING_AWARE,
                 GeneratorConditioning.INPUT, GeneratorUpsampling.TRANSPOSED, true,
-                Loss.HINGE, 1.0, 0.0, 0.0, false, 0, 0, 0.0, 0, 0.0, 0, 2e-4, 2e-4, 0.5, 0.999, 0.999, 64, 42L,
+                Loss.HINGE, 1.0, 0.0, 0.0, false, 0, 0, 0.0, 0, 0.0, 0, CaptionEncoding.FROZEN, 0, 2e-4, 2e-4, 0.5, 0.999, 0.999, 64, 42L,
                 Math.max(1, Runtime.getRuntime().availableProcessors()));
     }
 
@@ -240,7 +268,13 @@ public record GanConfig(
                 && discWidth == o.discWidth && imageSize == o.imageSize && discriminator == o.discriminator
                 && generatorConditioning == o.generatorConditioning
                 && generatorUpsampling == o.generatorUpsampling && spectralNorm == o.spectralNorm
-                && wordClasses == o.wordClasses && featureWidth == o.featureWidth;
+                && wordClasses == o.wordClasses && featureWidth == o.featureWidth
+                && captionEncoder == o.captionEncoder && captionVocabulary == o.captionVocabulary;
+    }
+
+    /** Whether the networks read caption tokens through encoders of their own. */
+    public boolean learnedCaptions() {
+        return captionEncoder == CaptionEncoding.LEARNED;
     }
 
     /** Floats in one generated CHW image. */
@@ -296,6 +330,8 @@ public record GanConfig(
         private int wordClasses;
         private double featureWeight;
         private int featureWidth;
+        private CaptionEncoding captionEncoder;
+        private int captionVocabulary;
         private double lrG;
         private double lrD;
         private double beta1;
@@ -327,6 +363,8 @@ public record GanConfig(
             wordClasses = c.wordClasses;
             featureWeight = c.featureWeight;
             featureWidth = c.featureWidth;
+            captionEncoder = c.captionEncoder;
+            captionVocabulary = c.captionVocabulary;
             lrG = c.lrG;
             lrD = c.lrD;
             beta1 = c.beta1;
@@ -358,6 +396,8 @@ public record GanConfig(
         public Builder wordClasses(int v) { wordClasses = v; return this; }
         public Builder featureWeight(double v) { featureWeight = v; return this; }
         public Builder featureWidth(int v) { featureWidth = v; return this; }
+        public Builder captionEncoder(CaptionEncoding v) { captionEncoder = v; return this; }
+        public Builder captionVocabulary(int v) { captionVocabulary = v; return this; }
         public Builder lrG(double v) { lrG = v; return this; }
         public Builder lrD(double v) { lrD = v; return this; }
         public Builder beta1(double v) { beta1 = v; return this; }
@@ -370,7 +410,7 @@ public record GanConfig(
         public GanConfig build() {
             return new GanConfig(noiseDim, textDim, condDim, genWidth, discWidth, imageSize, discriminator, generatorConditioning,
                     generatorUpsampling, spectralNorm, loss, klWeight, matchingWeight, orderNegativeRate, objectNegatives, matchingShift, discriminatorShift, wordWeight, wordClasses,
-                    featureWeight, featureWidth, lrG, lrD, beta1, beta2, emaDecay,
+                    featureWeight, featureWidth, captionEncoder, captionVocabulary, lrG, lrD, beta1, beta2, emaDecay,
                     batchSize, seed, threads);
         }
     }

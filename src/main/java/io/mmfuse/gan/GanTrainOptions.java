@@ -22,6 +22,8 @@ import java.util.List;
  *     GAN checkpoint; defaults to the resumed checkpoint's {@code text-model/}
  * @param previewCaptions the captions of the sample grids (rows)
  * @param previewEmbeddings their embeddings, previewCaptions.size() x textDim
+ * @param previewTokens their token ids, one row per caption, for a generator with learned caption
+ *     encoding (null otherwise)
  * @param previewSamples columns of the sample grids, 1 to 64
  * @param previewSeed noise seed of the sample grids (the same noise at every step)
  * @param resumeFrom a GAN checkpoint to continue from (weights, moving average, Adam states and
@@ -30,7 +32,7 @@ import java.util.List;
  */
 public record GanTrainOptions(Duration timeBudget, long maxSteps, int sampleEvery, int checkpointEvery,
                               int historyEvery, Path outputDir, Path textModelDir, List<String> previewCaptions,
-                              float[] previewEmbeddings, int previewSamples, long previewSeed, Path resumeFrom,
+                              float[] previewEmbeddings, int[][] previewTokens, int previewSamples, long previewSeed, Path resumeFrom,
                               DeviceChoice device) {
     /** Name of the rolling checkpoint directory inside outputDir. */
     public static final String CHECKPOINT_DIR = "checkpoint";
@@ -62,6 +64,10 @@ public record GanTrainOptions(Duration timeBudget, long maxSteps, int sampleEver
             if (previewCaptions.isEmpty() || previewEmbeddings == null) {
                 throw new InvalidInputException("previewCaptions", "captions and their embeddings are required when sampleEvery > 0");
             }
+            if (previewTokens != null && previewTokens.length != previewCaptions.size()) {
+                throw new InvalidInputException("previewTokens", previewTokens.length + " rows for "
+                        + previewCaptions.size() + " captions");
+            }
             if (previewEmbeddings.length % previewCaptions.size() != 0) {
                 throw new InvalidInputException("previewEmbeddings", previewEmbeddings.length
                         + " floats are not one row per caption (" + previewCaptions.size() + ")");
@@ -79,7 +85,7 @@ public record GanTrainOptions(Duration timeBudget, long maxSteps, int sampleEver
 
     /** 10,000 steps, no time limit, nothing written, history windows of 100 steps, 8 preview samples. */
     public static GanTrainOptions defaults() {
-        return new GanTrainOptions(null, 10_000, 0, 0, 100, null, null, List.of(), null, 8, 1234L, null, null);
+        return new GanTrainOptions(null, 10_000, 0, 0, 100, null, null, List.of(), null, null, 8, 1234L, null, null);
     }
 
     /** The text model copied into checkpoints: the configured one, else the resumed checkpoint's. */
@@ -108,6 +114,7 @@ public record GanTrainOptions(Duration timeBudget, long maxSteps, int sampleEver
         private Path textModelDir;
         private List<String> previewCaptions;
         private float[] previewEmbeddings;
+        private int[][] previewTokens;
         private int previewSamples;
         private long previewSeed;
         private Path resumeFrom;
@@ -123,6 +130,7 @@ public record GanTrainOptions(Duration timeBudget, long maxSteps, int sampleEver
             textModelDir = o.textModelDir;
             previewCaptions = o.previewCaptions;
             previewEmbeddings = o.previewEmbeddings;
+            previewTokens = o.previewTokens;
             previewSamples = o.previewSamples;
             previewSeed = o.previewSeed;
             resumeFrom = o.resumeFrom;
@@ -148,9 +156,15 @@ public record GanTrainOptions(Duration timeBudget, long maxSteps, int sampleEver
             return this;
         }
 
+        /** The sample-grid captions' token ids, for a generator with learned caption encoding. */
+        public Builder previewTokens(int[][] tokens) {
+            previewTokens = tokens;
+            return this;
+        }
+
         public GanTrainOptions build() {
             return new GanTrainOptions(timeBudget, maxSteps, sampleEvery, checkpointEvery, historyEvery, outputDir,
-                    textModelDir, previewCaptions, previewEmbeddings, previewSamples, previewSeed, resumeFrom, device);
+                    textModelDir, previewCaptions, previewEmbeddings, previewTokens, previewSamples, previewSeed, resumeFrom, device);
         }
     }
 }

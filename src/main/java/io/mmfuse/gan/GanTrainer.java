@@ -159,10 +159,32 @@ public final class GanTrainer {
         return new GanTrainResult(step, step - firstStep, seconds, outOfTime, last, history, grids, checkpoint);
     }
 
+    private void requireTokens(GanTrainingData data) {
+        CaptionTokens tokens = data.tokens();
+        if (tokens == null || tokens.vocabulary() != config.captionVocabulary()) {
+            throw new InvalidInputException("data.tokens", tokens == null
+                    ? "are required with learned caption encoding (GanTrainingData.withTokens)"
+                    : "come from a vocabulary of " + tokens.vocabulary() + " words, the config's captionVocabulary is "
+                            + config.captionVocabulary());
+        }
+        boolean[] has = data.hasHardNegative();
+        for (int c = 0; has != null && c < has.length; c++) {
+            if (has[c] && (tokens.hardNegatives() == null || tokens.hardNegatives()[c] == null)) {
+                throw new InvalidInputException("data.tokens", "caption " + c + " has a hard negative but no tokens for it "
+                        + "(call withTokens before withHardNegatives)");
+            }
+        }
+        if (options.sampleEvery() > 0 && options.previewTokens() == null) {
+            throw new InvalidInputException("previewTokens", "are required with learned caption encoding when sampleEvery > 0");
+        }
+    }
+
     private Path writeGrid(GanNetworks nets, long step) {
         Path file = options.outputDir().resolve(String.format(Locale.ROOT, "grid-%06d.png", step));
         int rows = options.previewCaptions().size();
-        float[] images = Sampler.sample(nets.sampler(), nets.device, options.previewEmbeddings(), rows,
+        float[] text = config.learnedCaptions()
+                ? Sampler.captionCodes(nets.sampler(), nets.device, options.previewTokens()) : options.previewEmbeddings();
+        float[] images = Sampler.sample(nets.sampler(), nets.device, text, rows,
                 options.previewSamples(), options.previewSeed());
         try {
             SampleGrid.write(file, images, rows, options.previewSamples(), options.previewCaptions());
@@ -196,6 +218,9 @@ public final class GanTrainer {
                     ? "are required when wordWeight > 0 (GanTrainingData.withWords)"
                     : "come from a vocabulary of " + data.words().classes() + " words, the config's wordClasses is "
                             + config.wordClasses());
+        }
+        if (config.learnedCaptions()) {
+            requireTokens(data);
         }
         if ((config.matchingWeight() > 0 || config.featureWeight() > 0) && matchingModel == null) {
             throw new InvalidInputException("matchingModel", "is required when matchingWeight > 0 or featureWeight > 0");

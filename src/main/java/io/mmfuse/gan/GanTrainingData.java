@@ -23,9 +23,12 @@ import java.util.Random;
  * @param hasHardNegative null exactly when {@code hardNegatives} is; which captions have one
  * @param words null, or the vocabulary words of each caption (labels of the discriminator's word
  *     head, GanConfig.wordWeight)
+ * @param tokens null, or the token ids of each caption (and of its hard negative) for networks that
+ *     read tokens (GanConfig.CaptionEncoding.LEARNED)
  */
 public record GanTrainingData(float[] images, int imageCount, float[] captionEmbeddings, int[] captionImage,
-                              float[] hardNegatives, boolean[] hasHardNegative, CaptionWords words) {
+                              float[] hardNegatives, boolean[] hasHardNegative, CaptionWords words,
+                              CaptionTokens tokens) {
     static final int SIDE = GanConfig.SUPPORTED_IMAGE_SIZE;
     static final int IMAGE_FLOATS = 3 * SIDE * SIDE;
     private static final double NORM_TOLERANCE = 1e-3;
@@ -33,7 +36,13 @@ public record GanTrainingData(float[] images, int imageCount, float[] captionEmb
 
     /** Training data without hard negatives. */
     public GanTrainingData(float[] images, int imageCount, float[] captionEmbeddings, int[] captionImage) {
-        this(images, imageCount, captionEmbeddings, captionImage, null, null, null);
+        this(images, imageCount, captionEmbeddings, captionImage, null, null, null, null);
+    }
+
+    /** Training data without caption tokens. */
+    public GanTrainingData(float[] images, int imageCount, float[] captionEmbeddings, int[] captionImage,
+                           float[] hardNegatives, boolean[] hasHardNegative, CaptionWords words) {
+        this(images, imageCount, captionEmbeddings, captionImage, hardNegatives, hasHardNegative, words, null);
     }
 
     public GanTrainingData {
@@ -55,6 +64,10 @@ public record GanTrainingData(float[] images, int imageCount, float[] captionEmb
         }
         if (captionImage == null || captionImage.length == 0) {
             throw new InvalidInputException("captionImage", "at least one caption is required");
+        }
+        if (tokens != null && tokens.captions().length != captionImage.length) {
+            throw new InvalidInputException("tokens", "has " + tokens.captions().length + " captions, the data "
+                    + captionImage.length);
         }
         if (words != null && words.captionCount() != captionImage.length) {
             throw new InvalidInputException("words", "has " + words.captionCount() + " captions, the data "
@@ -144,6 +157,7 @@ public record GanTrainingData(float[] images, int imageCount, float[] captionEmb
         Random rng = new Random(seed);
         List<int[]> swapped = new ArrayList<>();
         List<Integer> rows = new ArrayList<>();
+        int[][] negativeTokens = new int[captions.size()][];
         for (int c = 0; c < captions.size(); c++) {
             int[] negative = edits.swapLastPhrases(tokens.get(c));
             if (objectReplacements && (negative == null || rng.nextBoolean())) {
@@ -153,6 +167,7 @@ public record GanTrainingData(float[] images, int imageCount, float[] captionEmb
             if (negative != null) {
                 swapped.add(negative);
                 rows.add(c);
+                negativeTokens[c] = negative;
             }
         }
         for (int from = 0; from < swapped.size(); from += EMBED_CHUNK) {
@@ -164,7 +179,8 @@ public record GanTrainingData(float[] images, int imageCount, float[] captionEmb
                 has[c] = true;
             }
         }
-        return new GanTrainingData(images, imageCount, captionEmbeddings, captionImage, out, has, words);
+        return new GanTrainingData(images, imageCount, captionEmbeddings, captionImage, out, has, words,
+                this.tokens == null ? null : this.tokens.withHardNegatives(negativeTokens));
     }
 
     /**
@@ -177,7 +193,25 @@ public record GanTrainingData(float[] images, int imageCount, float[] captionEmb
                     + captionImage.length + " captions");
         }
         return new GanTrainingData(images, imageCount, captionEmbeddings, captionImage, hardNegatives, hasHardNegative,
-                CaptionWords.of(textModel, captions));
+                CaptionWords.of(textModel, captions), tokens);
+    }
+
+    /**
+     * This data with each caption's token ids (the same caption list, in the same order, that
+     * {@link #embed} was given), tokenised by the text model, for networks that read tokens. Call it
+     * before {@link #withHardNegatives}, which then adds the hard negatives' tokens.
+     */
+    public GanTrainingData withTokens(MmfuseModel textModel, List<String> captions) {
+        if (captions.size() != captionImage.length) {
+            throw new InvalidInputException("captions", "has " + captions.size() + " entries for "
+                    + captionImage.length + " captions");
+        }
+        int[][] ids = new int[captions.size()][];
+        for (int c = 0; c < ids.length; c++) {
+            ids[c] = textModel.tokenize(captions.get(c), "captions[" + c + "]");
+        }
+        return new GanTrainingData(images, imageCount, captionEmbeddings, captionImage, hardNegatives, hasHardNegative,
+                words, new CaptionTokens(ids, null, textModel.vocabulary().size()));
     }
 
     /** Number of captions with a hard negative. */

@@ -70,6 +70,11 @@ public final class GanTrainingJob {
             }
             GanTrainingData data = GanTrainingData.embed(model, split.images(), split.imageCount(), split.captions(),
                     split.captionImage());
+            if (config.learnedCaptions()) {
+                data = data.withTokens(model, split.captions());
+                log.accept("caption encoding: the generator and the discriminator each train a GRU on the caption tokens ("
+                        + model.vocabulary().size() + " words)");
+            }
             if (config.orderNegativeRate() > 0) {
                 data = data.withHardNegatives(model, split.captions(), config.objectNegatives(), config.seed());
                 log.accept(data.hardNegativeCount() + " of " + data.captionCount() + " captions have a hard negative ("
@@ -89,11 +94,19 @@ public final class GanTrainingJob {
                     split.imageCount(), split.captionCount(), (System.nanoTime() - t0) / 1e9, split.skipped().size()));
             List<String> preview = previewCaptions == null || previewCaptions.isEmpty()
                     ? defaultPreview(dataset) : List.copyOf(previewCaptions);
+            if (config.learnedCaptions()) {
+                int[][] previewTokens = new int[preview.size()][];
+                for (int i = 0; i < previewTokens.length; i++) {
+                    previewTokens[i] = model.tokenize(preview.get(i), "preview[" + i + "]");
+                }
+                options.previewTokens(previewTokens);
+            }
             GanTrainOptions effective = options.textModelDir(textModel).device(device)
                     .preview(preview, model.embedTexts(preview).data()).build();
             GanConfig effectiveConfig = config.toBuilder().textDim(model.dimension())
                     .wordClasses(config.wordWeight() > 0 ? model.vocabulary().size() : 0)
-                    .featureWidth(config.featureWeight() > 0 ? model.config().cnnWidth() : 0).build();
+                    .featureWidth(config.featureWeight() > 0 ? model.config().cnnWidth() : 0)
+                    .captionVocabulary(config.learnedCaptions() ? model.vocabulary().size() : 0).build();
             GanTrainer trainer = new GanTrainer(effectiveConfig, effective, progress);
             GanTrainResult result;
             if (effectiveConfig.matchingWeight() > 0 || effectiveConfig.featureWeight() > 0) {

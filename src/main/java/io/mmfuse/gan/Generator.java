@@ -5,6 +5,7 @@ import static org.bytedeco.pytorch.global.torch.relu;
 import static org.bytedeco.pytorch.global.torch.tanh;
 import static org.bytedeco.pytorch.global.torch.upsample_nearest2d;
 
+import io.mmfuse.InvalidInputException;
 import io.mmfuse.model.Tensors;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.pytorch.BatchNorm2dImpl;
@@ -38,6 +39,9 @@ import org.bytedeco.pytorch.TensorVector;
  * affine and take scale (1 + gamma) and shift beta from a linear map of the caption code c, one per
  * block (conditional BatchNorm).
  *
+ * <p>With {@link GanConfig.CaptionEncoding#LEARNED} the generator owns a {@link CaptionEncoder}
+ * ({@link #encodeCaptions}) whose output the caller passes to {@link #forward} as the text.
+ *
  * <p>Weights start as in DCGAN: N(0, 0.02) for linear and conv kernels, N(1, 0.02) for BatchNorm
  * scales, zero shifts; the conditional maps start at N(0, 0.02) weights and zero biases, so that
  * they begin as plain BatchNorm.
@@ -59,6 +63,8 @@ final class Generator extends Module {
     private final Conv2dImpl toRgb;
     /** PER_BLOCK only: c -> [gamma, beta] for norms[i]; null entries otherwise. */
     private final LinearImpl[] films = new LinearImpl[4];
+    /** LEARNED caption encoding only (null otherwise): tokens -> what {@link #forward} takes as text. */
+    private final CaptionEncoder captions;
 
     /** Images with the conditioning Gaussian they were generated from (for the KL term). */
     record Output(Tensor images, ConditioningAugmentation.Output conditioning) {
@@ -68,6 +74,7 @@ final class Generator extends Module {
         this.config = config;
         int w = config.genWidth();
         ca = Tensors.keep(register_module("ca", new ConditioningAugmentation(config.textDim(), config.condDim())));
+        captions = captionEncoder(this, config);
         LinearOptions lo = new LinearOptions(config.noiseDim() + config.condDim(), 16L * WIDTHS[0] * w);
         lo.bias().put(false); // BatchNorm follows
         project = Tensors.keep(register_module("project", new LinearImpl(lo)));
@@ -125,6 +132,26 @@ final class Generator extends Module {
             x = toRgb.forward(relu(refineNorm.forward(x)));
         }
         return new Output(tanh(x), cond);
+    }
+
+    /** The caption code this generator reads, from tokens; LEARNED caption encoding only. */
+    Tensor encodeCaptions(CaptionEncoder.Inputs tokens) {
+        if (captions == null) {
+            throw new IllegalStateException("this generator reads frozen caption embeddings, not tokens");
+        }
+        return captions.forward(tokens);
+    }
+
+    /** A registered caption encoder for LEARNED caption encoding, else null. */
+    static CaptionEncoder captionEncoder(Module owner, GanConfig config) {
+        if (!config.learnedCaptions()) {
+            return null;
+        }
+        if (config.captionVocabulary() == 0) {
+            throw new InvalidInputException("captionVocabulary",
+                    "must be set (the text model's vocabulary size) to build a caption encoder");
+        }
+        return Tensors.keep(owner.register_module("captions", new CaptionEncoder(config.captionVocabulary(), config.textDim())));
     }
 
     private Tensor upsample(int i, Tensor x) {

@@ -26,7 +26,24 @@ final class Sampler {
     }
 
     /**
-     * @param text rows x textDim caption embeddings
+     * The text a generator with learned caption encoding takes for {@code tokens} (one row per
+     * caption, unpadded ids): rows x textDim floats.
+     */
+    static float[] captionCodes(Generator g, Device device, int[][] tokens) {
+        float[] out = new float[Math.multiplyExact(tokens.length, g.config().textDim())];
+        for (int from = 0; from < tokens.length; from += CHUNK) {
+            int n = Math.min(CHUNK, tokens.length - from);
+            try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
+                int[][] chunk = java.util.Arrays.copyOfRange(tokens, from, from + n);
+                Tensor codes = g.encodeCaptions(CaptionEncoder.inputs(chunk, g.config().captionVocabulary(), device));
+                Tensors.copyToHeap(codes, out, from * g.config().textDim());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * @param text rows x textDim caption embeddings (with learned caption encoding: {@link #captionCodes})
      * @return rows x samples x 3 x 64 x 64 floats in [-1, 1], row-major
      * @throws MmfuseException when the generator produced NaN or infinity
      */

@@ -7,7 +7,6 @@ import io.mmfuse.model.DeviceChoice;
 import io.mmfuse.model.Devices;
 import io.mmfuse.model.NativeThreads;
 import io.mmfuse.model.Tensors;
-import io.mmfuse.search.FloatMatrix;
 import io.mmfuse.train.CheckpointException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -85,6 +84,11 @@ public final class TextToImage implements AutoCloseable {
                 throw new CheckpointException("GAN checkpoint " + ganCheckpoint + ": its text model embeds into "
                         + textModel.dimension() + " dimensions, the generator takes " + info.config().textDim());
             }
+            if (info.config().learnedCaptions() && textModel.vocabulary().size() != info.config().captionVocabulary()) {
+                throw new CheckpointException("GAN checkpoint " + ganCheckpoint + ": its text model has "
+                        + textModel.vocabulary().size() + " words, the generator's caption encoder "
+                        + info.config().captionVocabulary());
+            }
             generator = GanCheckpoint.loadSampler(ganCheckpoint, device);
             return new TextToImage(info, textModel, generator, Tensors.keep(device.toTorch()));
         } catch (RuntimeException e) {
@@ -151,11 +155,17 @@ public final class TextToImage implements AutoCloseable {
             names.add(name);
             checkTokens(prompts.get(i), name);
         }
-        FloatMatrix embeddings = textModel.embedTexts(prompts);
+        boolean learned = info.config().learnedCaptions();
+        float[] embeddings = learned ? null : textModel.embedTexts(prompts).data();
+        int[][] tokens = new int[prompts.size()][];
+        for (int i = 0; learned && i < tokens.length; i++) {
+            tokens[i] = textModel.tokenize(prompts.get(i), names.get(i));
+        }
         lock.lock();
         try {
             requireOpen();
-            return Sampler.sample(generator, device, embeddings.data(), prompts.size(), samples, seed);
+            float[] text = learned ? Sampler.captionCodes(generator, device, tokens) : embeddings;
+            return Sampler.sample(generator, device, text, prompts.size(), samples, seed);
         } catch (MmfuseException e) {
             throw e;
         } catch (RuntimeException e) {
