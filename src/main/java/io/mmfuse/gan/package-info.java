@@ -1,7 +1,9 @@
 /**
  * Text-to-image generation: a GAN-INT-CLS style conditional GAN (Reed et al. 2016) with StackGAN's
  * conditioning augmentation, conditioned on the caption embeddings of a frozen mmfuse retrieval
- * model.
+ * model, or ({@link io.mmfuse.gan.GanConfig.CaptionEncoding#LEARNED}) on the caption's tokens
+ * through a GRU caption encoder that the generator and the discriminator each train
+ * ({@link io.mmfuse.gan.GanTrainingData#withTokens} before {@code withHardNegatives}).
  *
  * <p>The founding design (section 4.2) sketches a GAN whose discriminator sees the image alone; such
  * a discriminator cannot tell whether image and caption match, so nothing pushes the generator to
