@@ -5,6 +5,7 @@ import static org.bytedeco.pytorch.global.torch.randn;
 
 import io.mmfuse.MmfuseException;
 import io.mmfuse.model.Tensors;
+import java.util.Arrays;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.GeneratorOptional;
@@ -34,7 +35,7 @@ final class Sampler {
         for (int from = 0; from < tokens.length; from += CHUNK) {
             int n = Math.min(CHUNK, tokens.length - from);
             try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
-                int[][] chunk = java.util.Arrays.copyOfRange(tokens, from, from + n);
+                int[][] chunk = Arrays.copyOfRange(tokens, from, from + n);
                 Tensor codes = g.encodeCaptions(CaptionEncoder.inputs(chunk, g.config().captionVocabulary(), device));
                 Tensors.copyToHeap(codes, out, from * g.config().textDim());
             }

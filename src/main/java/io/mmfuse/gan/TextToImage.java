@@ -16,7 +16,8 @@ import org.bytedeco.pytorch.Device;
 
 /**
  * Generates 64x64 images from captions with a trained GAN checkpoint: the checkpoint's own copy of
- * the retrieval model embeds the prompt, the moving-average generator draws the images.
+ * the retrieval model embeds the prompt (or, for a GAN trained with learned caption encoding, only
+ * tokenises it for the generator's own caption encoder), the moving-average generator draws the images.
  * Thread-safe (embedding runs concurrently, generator passes one at a time); close it to free
  * native memory.
  *
