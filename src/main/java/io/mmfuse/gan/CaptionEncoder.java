@@ -1,5 +1,6 @@
 package io.mmfuse.gan;
 
+import io.mmfuse.InvalidInputException;
 import io.mmfuse.model.Tensors;
 import io.mmfuse.text.Vocabulary;
 import org.bytedeco.pytorch.Device;
@@ -9,9 +10,7 @@ import org.bytedeco.pytorch.GRUImpl;
 import org.bytedeco.pytorch.GRUOptions;
 import org.bytedeco.pytorch.LinearImpl;
 import org.bytedeco.pytorch.Module;
-import org.bytedeco.pytorch.NormalizeFuncOptions;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * A caption's tokens -> an L2-normalised {@code textDim} vector, for {@link GanConfig.CaptionEncoding#LEARNED}:
@@ -46,11 +45,19 @@ final class CaptionEncoder extends Module {
     Tensor forward(Inputs batch) {
         Tensor out = gru.forward(embedding.forward(batch.ids())).get0(); // [B, T, HIDDEN]
         Tensor last = out.mul(batch.lastToken()).sum(new long[] {1}); // [B, HIDDEN]
-        NormalizeFuncOptions o = new NormalizeFuncOptions();
-        o.p().put(2.0);
-        o.dim().put(1L);
-        o.eps().put(1e-12);
-        return torch.normalize(project.forward(last), o);
+        return Tensors.l2NormalizeRows(project.forward(last));
+    }
+
+    /** A caption encoder registered in {@code owner} for LEARNED caption encoding, else null. */
+    static CaptionEncoder register(Module owner, GanConfig config) {
+        if (!config.learnedCaptions()) {
+            return null;
+        }
+        if (config.captionVocabulary() == 0) {
+            throw new InvalidInputException("captionVocabulary",
+                    "must be set (the text model's vocabulary size) to build a caption encoder");
+        }
+        return Tensors.keep(owner.register_module("captions", new CaptionEncoder(config.captionVocabulary(), config.textDim())));
     }
 
     /** ids [B, T] (int64, padded with the padding id) and lastToken [B, T, 1] (1 at each row's last token). */

@@ -84,7 +84,7 @@ final class Discriminator extends Module {
                 ? Tensors.keep(register_module("features", new FeatureHeads(config.featureWidth(), 2 * w, TEXT_FEATURES, sn)))
                 : null;
         slope = Tensors.keep(new Scalar(0.2));
-        captions = textProjection != null ? Generator.captionEncoder(this, config) : null;
+        captions = textProjection != null ? CaptionEncoder.register(this, config) : null;
     }
 
     /** The caption embedding this discriminator reads, from tokens; LEARNED caption encoding only. */

@@ -5,7 +5,6 @@ import static org.bytedeco.pytorch.global.torch.relu;
 import static org.bytedeco.pytorch.global.torch.tanh;
 import static org.bytedeco.pytorch.global.torch.upsample_nearest2d;
 
-import io.mmfuse.InvalidInputException;
 import io.mmfuse.model.Tensors;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.pytorch.BatchNorm2dImpl;
@@ -74,7 +73,7 @@ final class Generator extends Module {
         this.config = config;
         int w = config.genWidth();
         ca = Tensors.keep(register_module("ca", new ConditioningAugmentation(config.textDim(), config.condDim())));
-        captions = captionEncoder(this, config);
+        captions = CaptionEncoder.register(this, config);
         LinearOptions lo = new LinearOptions(config.noiseDim() + config.condDim(), 16L * WIDTHS[0] * w);
         lo.bias().put(false); // BatchNorm follows
         project = Tensors.keep(register_module("project", new LinearImpl(lo)));
@@ -140,18 +139,6 @@ final class Generator extends Module {
             throw new IllegalStateException("this generator reads frozen caption embeddings, not tokens");
         }
         return captions.forward(tokens);
-    }
-
-    /** A registered caption encoder for LEARNED caption encoding, else null. */
-    static CaptionEncoder captionEncoder(Module owner, GanConfig config) {
-        if (!config.learnedCaptions()) {
-            return null;
-        }
-        if (config.captionVocabulary() == 0) {
-            throw new InvalidInputException("captionVocabulary",
-                    "must be set (the text model's vocabulary size) to build a caption encoder");
-        }
-        return Tensors.keep(owner.register_module("captions", new CaptionEncoder(config.captionVocabulary(), config.textDim())));
     }
 
     private Tensor upsample(int i, Tensor x) {

@@ -9,7 +9,6 @@ import io.mmfuse.model.NativeThreads;
 import io.mmfuse.model.Tensors;
 import io.mmfuse.train.CheckpointException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 import org.bytedeco.pytorch.Device;
@@ -150,18 +149,12 @@ public final class TextToImage implements AutoCloseable {
             throw new InvalidInputException("samples", "must be in [1, " + MAX_SAMPLES + "], got " + samples);
         }
         requireOpen();
-        List<String> names = new ArrayList<>();
+        int[][] tokens = new int[prompts.size()][];
         for (int i = 0; i < prompts.size(); i++) {
-            String name = singleName != null ? singleName : "texts[" + i + "]";
-            names.add(name);
-            checkTokens(prompts.get(i), name);
+            tokens[i] = checkTokens(prompts.get(i), singleName != null ? singleName : "texts[" + i + "]");
         }
         boolean learned = info.config().learnedCaptions();
         float[] embeddings = learned ? null : textModel.embedTexts(prompts).data();
-        int[][] tokens = new int[prompts.size()][];
-        for (int i = 0; learned && i < tokens.length; i++) {
-            tokens[i] = textModel.tokenize(prompts.get(i), names.get(i));
-        }
         lock.lock();
         try {
             requireOpen();
@@ -199,14 +192,17 @@ public final class TextToImage implements AutoCloseable {
         return prompt;
     }
 
-    /** Too many tokens or none the model knows: either way the images would not reflect the prompt. */
-    private void checkTokens(String prompt, String name) {
+    /**
+     * The prompt's token ids; rejects too many tokens or none the model knows: either way the images
+     * would not reflect the prompt.
+     */
+    private int[] checkTokens(String prompt, String name) {
         int tokens = textModel.vocabulary().tokenizer().tokenize(prompt).size();
         int max = textModel.config().maxTokens();
         if (tokens > max) {
             throw new InvalidInputException(name, "has " + tokens + " tokens, the text model reads at most " + max);
         }
-        textModel.tokenize(prompt, name); // throws for no token or only unknown words
+        return textModel.tokenize(prompt, name); // throws for no token or only unknown words
     }
 
     private void requireOpen() {

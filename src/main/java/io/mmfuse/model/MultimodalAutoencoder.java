@@ -1,11 +1,9 @@
 package io.mmfuse.model;
 
-import static org.bytedeco.pytorch.global.torch.normalize;
 
 import io.mmfuse.InvalidInputException;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Module;
-import org.bytedeco.pytorch.NormalizeFuncOptions;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.ScalarOptional;
 import org.bytedeco.pytorch.Tensor;
@@ -92,32 +90,24 @@ public final class MultimodalAutoencoder extends Module {
     public Outputs forward(Tensor images, Tensor tokens, boolean reconstruct) {
         Tensor imageLatent = imageEncoder.forward(images);
         Tensor textLatent = textEncoder.forward(tokens);
-        return new Outputs(imageLatent, textLatent, l2Normalize(imageLatent), l2Normalize(textLatent),
+        return new Outputs(imageLatent, textLatent, Tensors.l2NormalizeRows(imageLatent), Tensors.l2NormalizeRows(textLatent),
                 reconstruct ? imageDecoder.forward(imageLatent) : null,
                 reconstruct ? textDecoder.forward(textLatent) : null);
     }
 
     /** [B, 3, S, S] -> [B, commonDim], unit rows. */
     public Tensor embedImages(Tensor images) {
-        return l2Normalize(imageEncoder.forward(images));
+        return Tensors.l2NormalizeRows(imageEncoder.forward(images));
     }
 
     /** [B, L] padded int64 token ids -> [B, commonDim], unit rows. */
     public Tensor embedTexts(Tensor tokens) {
-        return l2Normalize(textEncoder.forward(tokens));
+        return Tensors.l2NormalizeRows(textEncoder.forward(tokens));
     }
 
     /** exp of the learned log-scale, clamped at maxLogitScale like CLIP (1/temperature). */
     public Tensor logitScale() {
         return logLogitScale.clamp(new ScalarOptional(), new ScalarOptional(maxLogLogitScale)).exp();
-    }
-
-    static Tensor l2Normalize(Tensor x) {
-        NormalizeFuncOptions o = new NormalizeFuncOptions();
-        o.p().put(2.0);
-        o.dim().put(1L);
-        o.eps().put(1e-12);
-        return normalize(x, o);
     }
 
     /** Sets the IDF table of a BOW encoder built with tfidfWeighting (see {@link BagOfWordsEncoder#setIdf}). */

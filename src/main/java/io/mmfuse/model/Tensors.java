@@ -1,6 +1,7 @@
 package io.mmfuse.model;
 
 import static org.bytedeco.pytorch.global.torch.from_blob;
+import static org.bytedeco.pytorch.global.torch.normalize;
 
 import io.mmfuse.InvalidInputException;
 import io.mmfuse.NativeBackendException;
@@ -8,6 +9,7 @@ import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.NormalizeFuncOptions;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
@@ -17,6 +19,15 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  */
 public final class Tensors {
     private Tensors() {
+    }
+
+    /** [B, D] -> each row divided by its L2 norm (eps 1e-12); the options live in the caller's PointerScope. */
+    public static Tensor l2NormalizeRows(Tensor x) {
+        NormalizeFuncOptions o = new NormalizeFuncOptions();
+        o.p().put(2.0);
+        o.dim().put(1L);
+        o.eps().put(1e-12);
+        return normalize(x, o);
     }
 
     /** One bulk copy of a heap array into a new float tensor of the given shape on {@code device}. */
