@@ -4,8 +4,9 @@
 #   bench/generation/lever.sh train NAME MINUTES [train-gan options...]
 #   bench/generation/lever.sh eval REPORT.md NAME...
 #
-# train: ./mmfuse train-gan on the evaluation data with the current best recipe (width 32, matching
-#   loss 1 with a 4-px shift, word-order negatives 0.5; generation-2026-11-27e-vm.md) plus the given
+# train: ./mmfuse train-gan on the evaluation data with the recipe of -27e (width 32, matching
+#   loss 1 with a 4-px shift, word-order negatives 0.5; generation-2026-11-27e-vm.md; kept so that earlier
+#   lever commands stay reproducible: the best recipe since -27i adds --caption-encoder learned) plus the given
 #   options, into $RUN_DIR/NAME. The data ($RUN_DIR/shapes-data: 3,000 training images, four
 #   colour-shape pairs held out) and the shapes retrieval model the GAN is conditioned on
 #   ($RUN_DIR/shapes-retrieval, 5 minutes) are made first if missing, exactly as bench/generation/run.sh
