@@ -1,6 +1,5 @@
 package io.mmfuse.model;
 
-
 import io.mmfuse.InvalidInputException;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Module;
