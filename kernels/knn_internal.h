@@ -48,7 +48,8 @@ constexpr bool is_wgmma_variant(int variant) {
 // Default on compute capability 9.0 for k <= kWarpSelectMaxK (TF32 passes; 3xTF32 retries of
 // AUTO run the legacy kernel). Measured on H200 (bench/results/gpu-2026-11-27-h200.md): Q=1024
 // k=10 2.80 ms against 6.56 ms for the two-block kernel, Q=256 0.99 vs 1.94, Q=16 0.49 vs 0.88;
-// the lean epilogue 2.61 ms (visit 12).
+// the lean epilogue 2.61 ms (visit 12), 2.44 ms with visits 18-20's trims and counters (visit 21,
+// bench/results/gpu-2026-11-28-h200.md).
 constexpr bool kWgmmaByDefault = true;
 constexpr int kWgmmaDefaultVariant = kFusedWgmmaLean;
 // Visit 3 (bench/results/gpu-2026-11-26-h100-visit3, H100, N=1e6, d=256): two blocks per SM won

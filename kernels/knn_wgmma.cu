@@ -238,9 +238,7 @@ __global__ void __launch_bounds__(NT, 1) wgmma_knn_kernel(const FusedArgs p, con
     // Stage `it` of the flattened (tile, 32-dimension chunk) stream into buffer `buf` (thread 0
     // only). Out-of-range queries, rows and dimensions arrive as zeros; rows of the next slice
     // that share the last tile are computed and never admitted (their norms read as NaN).
-    auto load_stage = [&](int it, int buf) {
-        const int tile = it / KT;
-        const int kt = it - tile * KT;
+    auto load_stage = [&](int tile, int kt, int buf) {
         unsigned char* sa = stages + buf * STAGE_BYTES;
         mbar_expect_tx(&full_s[buf], STAGE_BYTES);
         tma_load(sa, &tq, kt * BK, q0, &full_s[buf]);
@@ -251,11 +249,24 @@ __global__ void __launch_bounds__(NT, 1) wgmma_knn_kernel(const FusedArgs p, con
     // Prefetch distance STAGES - 1: after issuing stage it, each warpgroup retires the group of
     // stage it - 1 (wait_group 1) and the barrier makes that true for both, so the buffer of
     // it - 1 can take stage it + STAGES - 1 while the tensor cores still work on stage it.
-    if (tid == 0) {
-        for (int st = 0; st < STAGES - 1 && st < total; ++st) {
-            load_stage(st, st);
+    // (tile, chunk) counters stepped by one per stage instead of divisions by the runtime KT on
+    // the main loop's path: the next stage to load, and the stage being computed.
+    int ld_tile = 0;
+    int ld_kt = 0;
+    auto next_load = [&] {
+        if (++ld_kt == KT) {
+            ld_kt = 0;
+            ++ld_tile;
         }
+    };
+    for (int st = 0; st < STAGES - 1 && st < total; ++st) {
+        if (tid == 0) {
+            load_stage(ld_tile, ld_kt, st);
+        }
+        next_load();
     }
+    int tile = 0;
+    int kt = 0;
 
     // Row norm of row `tid` of the current tile: loaded when the tile starts, stored to xn_s when
     // it ends, so its latency hides behind the tile's MMAs. (Loading the norms inside the
@@ -265,7 +276,6 @@ __global__ void __launch_bounds__(NT, 1) wgmma_knn_kernel(const FusedArgs p, con
 
     for (int it = 0; it < total; ++it) {
         mbar_wait(&full_s[it % STAGES], static_cast<uint32_t>((it / STAGES) & 1));
-        const int kt = it % KT;
         {
             const uint32_t a_base = smem_addr(stages + (it % STAGES) * STAGE_BYTES) + wg * 64 * 128;
             const uint32_t b_base = smem_addr(stages + (it % STAGES) * STAGE_BYTES + A_BYTES);
@@ -280,7 +290,7 @@ __global__ void __launch_bounds__(NT, 1) wgmma_knn_kernel(const FusedArgs p, con
             wgmma_commit();
         }
         if (kt == 0) {
-            const long long row = row_begin + static_cast<long long>(it / KT) * BN + tid;
+            const long long row = row_begin + static_cast<long long>(tile) * BN + tid;
             xpre = row < row_end ? __ldg(p.xn + row) : __int_as_float(0x7fc00000);   // NaN: never admitted
         }
         // One branch per path (not a shared flag tested twice): ptxas must see that the path
@@ -289,16 +299,23 @@ __global__ void __launch_bounds__(NT, 1) wgmma_knn_kernel(const FusedArgs p, con
         if (kt != KT - 1) {
             wgmma_wait<1>();
             __syncthreads();
-            if (tid == 0 && it + STAGES - 1 < total) {
-                load_stage(it + STAGES - 1, (it + STAGES - 1) % STAGES);
+            if (it + STAGES - 1 < total) {
+                if (tid == 0) {
+                    load_stage(ld_tile, ld_kt, (it + STAGES - 1) % STAGES);
+                }
+                next_load();
             }
+            ++kt;
             continue;
         }
         wgmma_wait<0>();
         xn_s[tid] = xpre;
         __syncthreads();
-        if (tid == 0 && it + STAGES - 1 < total) {
-            load_stage(it + STAGES - 1, (it + STAGES - 1) % STAGES);
+        if (it + STAGES - 1 < total) {
+            if (tid == 0) {
+                load_stage(ld_tile, ld_kt, (it + STAGES - 1) % STAGES);
+            }
+            next_load();
         }
         pin(acc);
 
@@ -307,7 +324,6 @@ __global__ void __launch_bounds__(NT, 1) wgmma_knn_kernel(const FusedArgs p, con
         // 256 columns nearly always hold one admission); visit 9: 48 % of the samples for a
         // single branchy pass.
         {
-            const int tile = it / KT;
             const long long xrow0 = row_begin + static_cast<long long>(tile) * BN;
             // admit iff ordered(dist) < thr  <=>  dist <= ordered_to_float(thr - 1), with
             // kAdmitAll / kAdmitNone as +/-inf; a -0 distance compares like +0 (make_key folds
@@ -401,11 +417,17 @@ __global__ void __launch_bounds__(NT, 1) wgmma_knn_kernel(const FusedArgs p, con
             }
             __syncthreads();
             if (need_s) {
-                // Trim every row past half the limit, not only the full ones: rows fill at
-                // different tiles, and one pass per full row stalled the whole block 54 times per
-                // slice (visit 9). Any count above limit / 2 >= 64 > k is a valid trim input.
+                // A pass (some row reached the limit) trims every row holding more than
+                // max(limit / 8, k) keys, not only the full ones: rows fill at different tiles, and
+                // one pass per full row stalled the whole block 54 times per slice (visit 9); and a
+                // trimmed row's threshold tightens to its k-th + window, so fewer of the later
+                // distances pass the filter and are appended. H200, N = 1e6, d = 256, Q = 1024
+                // (bench/results/gpu-2026-11-28-h200-visit18): past limit / 2, as before, k = 10
+                // 2.56-2.58 ms; past limit / 4 2.49-2.53; past max(limit / 8, k) 2.43-2.44, k = 32
+                // 4.03 -> 3.85; past max(limit / 16, k) no better; starting passes at limit / 2
+                // worse (k = 32: 6.3 ms). Any count above k is a valid trim input.
                 for (int r = warp; r < BM; r += NT / 32) {
-                    if (cnt_s[r] > p.limit / 2) {
+                    if (cnt_s[r] > max(p.limit / 8, p.k)) {
                         uint64_t* gbuf = p.cand + (static_cast<long long>(q0 + r) * p.slices + slice) * p.cap;
                         warp_compact(gbuf, cnt_s[r], p.k, win_s[r], p.limit, lane, &cnt_s[r], &thr_s[r],
                                      &ovf_s[r]);
@@ -418,6 +440,8 @@ __global__ void __launch_bounds__(NT, 1) wgmma_knn_kernel(const FusedArgs p, con
                 __syncthreads();
             }
         }
+        kt = 0;
+        ++tile;
     }
     // The last stage always ends a tile (waited above); this only tells ptxas so, which would
     // otherwise guard the loop exit with an injected wait (warning C7517).

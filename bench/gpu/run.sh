@@ -3,9 +3,10 @@
 # $OUT set): device facts, (1) contract + GPU tests through the JUnit console, (2) correctness
 # against float64 on fresh awkward inputs and (3) kernel / Java-call timings (GpuKnnBench), then
 # torch baselines and (4) ceilings (torch_bench.py), and the joined table last. Full results go to
-# $OUT: run.log, selftest.log, contract.log, mmfuse.json, torch.json, results.md, results.json,
-# ncu.log (hardware counters of Q = 1024 launches of the plain and lean wgmma kernels). Step timeouts sum
-# to under 10 minutes, the device tool's limit for one command.
+# $OUT: run.log, selftest.log, contract.log, mmfuse.json, torch.json, results.md, ncu.log (hardware
+# counters of Q = 1024 launches of the plain and lean wgmma kernels) and, with BENCH_STALLS,
+# stalls.tgz.
+# Step timeouts sum to under 10 minutes without stall profiles (each adds up to 110 s).
 # BENCH_QUICK=1 shrinks the sizes for a smoke run.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -19,25 +20,33 @@ cp="$carry/lib/mmfuse.jar:$carry/lib/mmfuse-tests.jar:$carry/lib/javacpp.jar:$ca
 cp="$cp:$carry/lib/slf4j-api.jar:$carry/lib/slf4j-simple.jar:$carry/lib/assertj-core.jar"
 jopts=(-Xmx24g -Dorg.slf4j.simpleLogger.defaultLogLevel=info -Dorg.bytedeco.javacpp.cachedir=/tmp/javacpp-cache)
 
-# BENCH_PROFILE=1: only the stall profile of the wgmma kernel's warm Q = 1024 launch (ncu warp
-# state and scheduler statistics, per-instruction SASS samples) into $OUT/ncu-detail.log and
-# $OUT/ncu-source.log.
-profile() {
-  echo "== stall profile (ncu) of the wgmma kernel"
-  nvidia-smi --query-gpu=name,clocks.sm,clocks.max.sm --format=csv,noheader
-  timeout 120 ncu --clock-control none --kernel-name regex:wgmma_knn --launch-skip 1 --launch-count 1 \
-    --section SpeedOfLight --section WarpStateStats --section SchedulerStats --section ComputeWorkloadAnalysis \
-    --section MemoryWorkloadAnalysis --section SourceCounters \
-    "$carry/knn_selftest" --profile-launches >"$OUT/ncu-detail.log" 2>&1
-  echo "ncu exit code: $?"
-  grep -E "Stall|Issued|Eligible|Active Warps|No Eligible|Duration|Throughput|Warp Cycles" "$OUT/ncu-detail.log" | head -40
-  timeout 120 ncu --clock-control none --kernel-name regex:wgmma_knn --launch-skip 1 --launch-count 1 \
-    --section WarpStateStats --section SourceCounters --page source --print-source sass \
-    "$carry/knn_selftest" --profile-launches >"$OUT/ncu-source.log" 2>&1
-  echo "ncu source page exit code: $? ($(wc -l <"$OUT/ncu-source.log") lines)"
+# Stall profile (ncu warp-state samples per SASS instruction) of one warm Q = 1024 launch of a wgmma
+# variant: the self-test's --profile-launches runs wgmma (plain) twice, then wgmma2 (lean) twice,
+# so launches 1 and 3 are their warm ones. Summed by phase with stall_regions.py;
+# the listing is kept gzipped in /tmp/stalls for the bundle below.
+stall_profile() {   # launch-index name
+  mkdir -p /tmp/stalls
+  echo "== stall profile (ncu) of $2 (warm launch $1)"
+  timeout 110 ncu --clock-control none --kernel-name regex:wgmma_knn --launch-skip "$1" --launch-count 1 \
+    --section SpeedOfLight --section WarpStateStats --section SourceCounters --page source --print-source sass \
+    "$carry/knn_selftest" --profile-launches >"/tmp/stalls/ncu-source-$2.log" 2>&1
+  echo "ncu exit code: $? ($(wc -l <"/tmp/stalls/ncu-source-$2.log") lines)"
+  python3 bench/gpu/stall_regions.py "/tmp/stalls/ncu-source-$2.log" | tee "/tmp/stalls/stall-regions-$2.txt"
+  gzip -f "/tmp/stalls/ncu-source-$2.log"
+}
+# BENCH_PROFILE=1: only stall profiles, of the variants named in BENCH_STALLS (default: wgmma2),
+# into $OUT/stalls.tgz.
+# BENCH_STALLS="wgmma wgmma2": after the full visit, stall profiles of those variants too.
+stalls() {
+  local name idx
+  for name in ${BENCH_STALLS:-}; do
+    case "$name" in wgmma) idx=1 ;; wgmma2) idx=3 ;; *) echo "unknown variant $name"; continue ;; esac
+    stall_profile "$idx" "$name"
+  done
+  [[ -d /tmp/stalls ]] && tar czf "$OUT/stalls.tgz" -C /tmp stalls
 }
 if [[ "${BENCH_PROFILE:-0}" == 1 ]]; then
-  profile 2>&1 | tee "$OUT/run.log"
+  BENCH_STALLS="${BENCH_STALLS:-wgmma2}" stalls 2>&1 | tee "$OUT/run.log"
   exit "${PIPESTATUS[0]}"
 fi
 
@@ -101,10 +110,13 @@ if command -v ncu >/dev/null; then
     --metrics lts__t_bytes.sum,sm__inst_executed_pipe_tensor.sum,smsp__cycles_active.avg \
     "$carry/knn_selftest" --profile-launches >"$OUT/ncu.log" 2>&1
   echo "ncu exit code: $? (full output in ncu.log)"
-  grep -E "wgmma_knn|Duration|Throughput|lts__t_bytes|pipe_tensor|Achieved Occupancy|L2 Hit" "$OUT/ncu.log" | head -45
+  grep -E "wgmma_knn|Duration|Throughput|lts__t_bytes|pipe_tensor|Achieved Occupancy|L2 Hit" "$OUT/ncu.log" | head -70
 fi
 
-python3 bench/gpu/summarize.py "$OUT/mmfuse.json" "$OUT/torch.json" --md "$OUT/results.md" --json "$OUT/results.json"
+# results.json stays on the device (at most 8 files come back): summarize.py rebuilds it from the
+# two inputs.
+python3 bench/gpu/summarize.py "$OUT/mmfuse.json" "$OUT/torch.json" --md "$OUT/results.md" --json /tmp/results.json
+[[ -n "${BENCH_STALLS:-}" ]] && stalls
 echo "visit status: $status (0 = all tests and correctness cases passed)"
 return $status
 }
