@@ -113,10 +113,10 @@ if command -v ncu >/dev/null; then
   grep -E "wgmma_knn|Duration|Throughput|lts__t_bytes|pipe_tensor|Achieved Occupancy|L2 Hit" "$OUT/ncu.log" | head -70
 fi
 
-# results.json stays on the device (at most 8 files come back): summarize.py rebuilds it from the
-# two inputs.
-python3 bench/gpu/summarize.py "$OUT/mmfuse.json" "$OUT/torch.json" --md "$OUT/results.md" --json /tmp/results.json
 [[ -n "${BENCH_STALLS:-}" ]] && stalls
+# The joined table last. results.json stays on the device (at most 8 files come back):
+# summarize.py rebuilds it here from the two inputs.
+python3 bench/gpu/summarize.py "$OUT/mmfuse.json" "$OUT/torch.json" --md "$OUT/results.md" --json /tmp/results.json
 echo "visit status: $status (0 = all tests and correctness cases passed)"
 return $status
 }
