@@ -62,6 +62,9 @@ final class TrainGanCommand implements Callable<Integer> {
     @Option(names = "--feature-weight", defaultValue = "0", description = "Weight of a feature discriminator (Projected GAN): matching-aware heads that judge image and caption from the frozen text model's image-encoder features instead of pixels, next to the pixel discriminator (0 = off) (default: ${DEFAULT-VALUE}).")
     double featureWeight;
 
+    @Option(names = "--patch-weight", defaultValue = "0", description = "Weight of a patch discriminator: one more logit per location of the discriminator's 8x8 feature map (each judging about 22 x 22 pixels, an object's size in the shapes data), with the caption joined there when matching-aware (0 = off) (default: ${DEFAULT-VALUE}).")
+    double patchWeight;
+
     @Option(names = "--order-negatives", defaultValue = "0", description = "Share of the discriminator's mismatched pairs that use the true caption with its two objects swapped (\"a blue square above a red circle\"), so that it checks relations; matching-aware discriminator only (default: ${DEFAULT-VALUE}).")
     double orderNegativeRate;
 
@@ -96,7 +99,7 @@ final class TrainGanCommand implements Callable<Integer> {
         GanConfig config = GanConfig.defaults().toBuilder().discriminator(mode(discriminator))
                 .generatorConditioning(conditioning(conditioning)).generatorUpsampling(upsampling(upsampling)).genWidth(width)
                 .discWidth(width).matchingWeight(matchingWeight).matchingShift(matchingShift).discriminatorShift(discriminatorShift).wordWeight(wordWeight)
-                .featureWeight(featureWeight).orderNegativeRate(orderNegativeRate).captionEncoder(captionEncoding(captionEncoder))
+                .featureWeight(featureWeight).patchWeight(patchWeight).orderNegativeRate(orderNegativeRate).captionEncoder(captionEncoding(captionEncoder))
                 .objectNegatives(objectNegatives).batchSize(batch).seed(seed).threads(cores).build();
         GanTrainOptions.Builder options = GanTrainOptions.builder().maxSteps(steps)
                 .timeBudget(minutes == null ? null : Duration.ofMillis(Math.round(minutes * 60_000)))

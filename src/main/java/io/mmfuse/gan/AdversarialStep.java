@@ -111,6 +111,13 @@ final class AdversarialStep {
                 dLoss = dLoss.add(weightedHeads(judged.featureLogits(), h -> AdversarialLoss.discriminator(config.loss(),
                         h.narrow(0, 0, b), h.narrow(0, b, b), h.narrow(0, 2L * b, b))));
             }
+            Tensor patches = judged.patchLogits();
+            if (patches != null) {
+                // Per location, the same real / fake / mismatched terms as the image logit.
+                dLoss = dLoss.add(AdversarialLoss.discriminator(config.loss(), patches.narrow(0, 0, b),
+                        patches.narrow(0, b, b), conditional ? patches.narrow(0, 2L * b, b) : null)
+                        .mul(new Scalar(config.patchWeight())));
+            }
             Tensor wordTargets = null;
             if (withWords) {
                 // AC-GAN: the head learns the words of real and of generated images alike.
@@ -139,6 +146,10 @@ final class AdversarialStep {
                         .add(kl.mul(new Scalar(config.klWeight())));
                 if (verdict.featureLogits() != null) {
                     gLoss = gLoss.add(weightedHeads(verdict.featureLogits(), h -> AdversarialLoss.generator(config.loss(), h)));
+                }
+                if (verdict.patchLogits() != null) {
+                    gLoss = gLoss.add(AdversarialLoss.generator(config.loss(), verdict.patchLogits())
+                            .mul(new Scalar(config.patchWeight())));
                 }
                 if (withWords) {
                     gLoss = gLoss.add(AdversarialLoss.words(verdict.words(), wordTargets).mul(new Scalar(config.wordWeight())));

@@ -30,6 +30,11 @@ import org.bytedeco.pytorch.global.torch.MemoryFormat;
  * same pairs from a frozen retrieval encoder's block outputs, which the caller computes and hands
  * in; they share the caption projection and each head returns its own logit.
  *
+ * <p>With a patch discriminator (GanConfig.patchWeight &gt; 0) a 1x1-conv head on the 8x8 feature map
+ * (with the caption projection joined there too when matching-aware) gives one logit per location,
+ * each judging about 22 x 22 pixels: the shapes' objects are 14 to 20 pixels across, so their
+ * outlines are judged one by one instead of only through the 4x4 summary.
+ *
  * <p>With {@link GanConfig.CaptionEncoding#LEARNED} a matching-aware D owns a {@link CaptionEncoder}
  * of its own ({@link #encodeCaptions}), trained by D's loss alone, whose output the caller passes
  * as the text.
@@ -40,6 +45,8 @@ import org.bytedeco.pytorch.global.torch.MemoryFormat;
  */
 final class Discriminator extends Module {
     static final int TEXT_FEATURES = 128;
+    /** The block whose output (8x8 for 64-pixel images) the patch head reads. */
+    private static final int PATCH_BLOCK = 2;
     private static final int[] WIDTHS = {1, 2, 4, 8};
 
     private final SpectralNormConv2d[] convs = new SpectralNormConv2d[4];
@@ -50,6 +57,9 @@ final class Discriminator extends Module {
     private final SpectralNormLinear words;
     /** Feature heads; null without a feature discriminator. */
     private final FeatureHeads features;
+    /** Patch head (8x8 locations); null without a patch discriminator. */
+    private final SpectralNormConv2d patchJoint;
+    private final SpectralNormConv2d patchLogit;
     private final Scalar slope;
     /** LEARNED caption encoding with a matching-aware D only (null otherwise). */
     private final CaptionEncoder captions;
@@ -83,6 +93,15 @@ final class Discriminator extends Module {
         features = config.featureWidth() > 0
                 ? Tensors.keep(register_module("features", new FeatureHeads(config.featureWidth(), 2 * w, TEXT_FEATURES, sn)))
                 : null;
+        if (config.patchWeight() > 0) {
+            long mid = (long) WIDTHS[PATCH_BLOCK] * w;
+            long joined = mid + (textProjection != null ? TEXT_FEATURES : 0);
+            patchJoint = Tensors.keep(register_module("patchJoint", new SpectralNormConv2d(joined, mid, 1, 1, 0, sn)));
+            patchLogit = Tensors.keep(register_module("patchLogit", new SpectralNormConv2d(mid, 1, 1, 1, 0, sn)));
+        } else {
+            patchJoint = null;
+            patchLogit = null;
+        }
         slope = Tensors.keep(new Scalar(0.2));
         captions = textProjection != null ? CaptionEncoder.register(this, config) : null;
     }
@@ -105,10 +124,10 @@ final class Discriminator extends Module {
     }
 
     /**
-     * The logits with, when asked for and configured, the word head's logits and the feature
-     * heads' logits (one [B] tensor per head).
+     * The logits with, when asked for and configured, the word head's logits, the feature heads'
+     * logits (one [B] tensor per head) and, when configured, the patch head's [B, 64] logits.
      */
-    record Judgement(Tensor logits, Tensor words, Tensor[] featureLogits) {
+    record Judgement(Tensor logits, Tensor words, Tensor[] featureLogits, Tensor patchLogits) {
     }
 
     /**
@@ -120,8 +139,12 @@ final class Discriminator extends Module {
      */
     Judgement judge(Tensor images, Tensor text, boolean withWords, Tensor[] encoderFeatures) {
         Tensor x = images.contiguous(MemoryFormat.ChannelsLast);
-        for (SpectralNormConv2d conv : convs) {
-            x = leaky_relu(conv.forward(x), slope);
+        Tensor patchInput = null;
+        for (int i = 0; i < convs.length; i++) {
+            x = leaky_relu(convs[i].forward(x), slope);
+            if (i == PATCH_BLOCK) {
+                patchInput = x;
+            }
         }
         Tensor wordLogits = null;
         if (withWords) {
@@ -131,19 +154,32 @@ final class Discriminator extends Module {
             wordLogits = words.forward(x.sum(new long[] {2, 3}));
         }
         Tensor[] featureLogits = null;
-        if (textProjection != null) {
-            Tensor t = leaky_relu(textProjection.forward(ConditioningAugmentation.unitScale(text)), slope);
+        Tensor t = textProjection != null
+                ? leaky_relu(textProjection.forward(ConditioningAugmentation.unitScale(text)), slope) : null;
+        Tensor patchLogits = patchJoint != null ? patches(patchInput, t) : null;
+        if (t != null) {
             if (encoderFeatures != null) {
                 if (features == null) {
                     throw new IllegalStateException("this discriminator has no feature heads");
                 }
                 featureLogits = features.forward(encoderFeatures, t);
             }
-            Tensor grid = t.view(t.size(0), TEXT_FEATURES, 1, 1).expand(t.size(0), TEXT_FEATURES, x.size(2), x.size(3));
-            x = cat(new TensorVector(x, grid), 1);
+            x = cat(new TensorVector(x, textGrid(t, x)), 1);
         }
         x = leaky_relu(joint.forward(x), slope);
-        return new Judgement(logit.forward(x).flatten(), wordLogits, featureLogits);
+        return new Judgement(logit.forward(x).flatten(), wordLogits, featureLogits, patchLogits);
+    }
+
+    /** [B, H*W] logits, one per location of the patch block's output (caption joined when t is set). */
+    private Tensor patches(Tensor features, Tensor t) {
+        Tensor p = t == null ? features : cat(new TensorVector(features, textGrid(t, features)), 1);
+        p = leaky_relu(patchJoint.forward(p), slope);
+        return patchLogit.forward(p).flatten(1, -1);
+    }
+
+    /** The caption projection replicated over the spatial grid of {@code like}. */
+    private static Tensor textGrid(Tensor t, Tensor like) {
+        return t.view(t.size(0), TEXT_FEATURES, 1, 1).expand(t.size(0), TEXT_FEATURES, like.size(2), like.size(3));
     }
 
     /** Whether the caption reaches the logit. */

@@ -56,6 +56,10 @@ import io.mmfuse.InvalidInputException;
  *     needs the matching-aware discriminator and the frozen retrieval model the matching loss uses
  * @param featureWidth width of that frozen image encoder (its first block's channels), which the
  *     training job fills in from the text model (0 = not yet known; always 0 when featureWeight is 0)
+ * @param patchWeight weight of the patch discriminator (0 = off, also in checkpoints written before
+ *     it existed): a second logit per 8x8-pixel-stride location of D's 8x8 feature map (each seeing
+ *     about 22 x 22 pixels, an object's size in the shapes data), with the caption joined there when
+ *     D is matching-aware, so that D judges each object's outline and not only the 4x4 summary
  * @param captionEncoder what the networks read of a caption: the frozen retrieval model's embedding
  *     (FROZEN; null in checkpoints written before this field existed) or the caption's tokens through
  *     a recurrent encoder that the generator and the matching-aware discriminator each own and
@@ -94,6 +98,7 @@ public record GanConfig(
         int wordClasses,
         double featureWeight,
         int featureWidth,
+        double patchWeight,
         CaptionEncoding captionEncoder,
         int captionVocabulary,
         double lrG,
@@ -234,6 +239,7 @@ public record GanConfig(
                     + wordClasses + " with wordWeight " + wordWeight);
         }
         nonNegative("featureWeight", featureWeight);
+        nonNegative("patchWeight", patchWeight);
         if (featureWidth < 0 || (featureWidth > 0 && featureWeight == 0)) {
             throw new InvalidInputException("featureWidth", "must be 0 without a feature discriminator and >= 0 with one, got "
                     + featureWidth + " with featureWeight " + featureWeight);
@@ -258,7 +264,7 @@ public record GanConfig(
     public static GanConfig defaults() {
         return new GanConfig(100, 256, 128, 64, 64, SUPPORTED_IMAGE_SIZE, DiscriminatorMode.MATCHING_AWARE,
                 GeneratorConditioning.INPUT, GeneratorUpsampling.TRANSPOSED, true,
-                Loss.HINGE, 1.0, 0.0, 0.0, false, 0, 0, 0.0, 0, 0.0, 0, CaptionEncoding.FROZEN, 0, 2e-4, 2e-4, 0.5, 0.999, 0.999, 64, 42L,
+                Loss.HINGE, 1.0, 0.0, 0.0, false, 0, 0, 0.0, 0, 0.0, 0, 0.0, CaptionEncoding.FROZEN, 0, 2e-4, 2e-4, 0.5, 0.999, 0.999, 64, 42L,
                 Math.max(1, Runtime.getRuntime().availableProcessors()));
     }
 
@@ -269,6 +275,7 @@ public record GanConfig(
                 && generatorConditioning == o.generatorConditioning
                 && generatorUpsampling == o.generatorUpsampling && spectralNorm == o.spectralNorm
                 && wordClasses == o.wordClasses && featureWidth == o.featureWidth
+                && (patchWeight > 0) == (o.patchWeight > 0)
                 && captionEncoder == o.captionEncoder && captionVocabulary == o.captionVocabulary;
     }
 
@@ -330,6 +337,7 @@ public record GanConfig(
         private int wordClasses;
         private double featureWeight;
         private int featureWidth;
+        private double patchWeight;
         private CaptionEncoding captionEncoder;
         private int captionVocabulary;
         private double lrG;
@@ -363,6 +371,7 @@ public record GanConfig(
             wordClasses = c.wordClasses;
             featureWeight = c.featureWeight;
             featureWidth = c.featureWidth;
+            patchWeight = c.patchWeight;
             captionEncoder = c.captionEncoder;
             captionVocabulary = c.captionVocabulary;
             lrG = c.lrG;
@@ -396,6 +405,7 @@ public record GanConfig(
         public Builder wordClasses(int v) { wordClasses = v; return this; }
         public Builder featureWeight(double v) { featureWeight = v; return this; }
         public Builder featureWidth(int v) { featureWidth = v; return this; }
+        public Builder patchWeight(double v) { patchWeight = v; return this; }
         public Builder captionEncoder(CaptionEncoding v) { captionEncoder = v; return this; }
         public Builder captionVocabulary(int v) { captionVocabulary = v; return this; }
         public Builder lrG(double v) { lrG = v; return this; }
@@ -410,7 +420,7 @@ public record GanConfig(
         public GanConfig build() {
             return new GanConfig(noiseDim, textDim, condDim, genWidth, discWidth, imageSize, discriminator, generatorConditioning,
                     generatorUpsampling, spectralNorm, loss, klWeight, matchingWeight, orderNegativeRate, objectNegatives, matchingShift, discriminatorShift, wordWeight, wordClasses,
-                    featureWeight, featureWidth, captionEncoder, captionVocabulary, lrG, lrD, beta1, beta2, emaDecay,
+                    featureWeight, featureWidth, patchWeight, captionEncoder, captionVocabulary, lrG, lrD, beta1, beta2, emaDecay,
                     batchSize, seed, threads);
         }
     }

@@ -47,6 +47,7 @@ class GanConfigTest {
                 "discriminatorShift");
         assertRejected(() -> GanConfig.builder().wordWeight(-1).build(), "wordWeight");
         assertRejected(() -> GanConfig.builder().featureWeight(-1).build(), "featureWeight");
+        assertRejected(() -> GanConfig.builder().patchWeight(Double.NaN).build(), "patchWeight");
         assertRejected(() -> GanConfig.builder().featureWidth(8).build(), "featureWidth");
         assertRejected(() -> GanConfig.builder().featureWeight(1).discriminator(GanConfig.DiscriminatorMode.UNCONDITIONAL).build(),
                 "featureWeight");
@@ -65,7 +66,8 @@ class GanConfigTest {
     /** Fields added after the first checkpoints: a config.json without one loads with the field off. */
     @ParameterizedTest
     @ValueSource(strings = {"orderNegativeRate", "generatorConditioning", "generatorUpsampling", "objectNegatives",
-            "matchingShift", "discriminatorShift", "wordWeight", "wordClasses", "featureWeight", "featureWidth"})
+            "matchingShift", "discriminatorShift", "wordWeight", "wordClasses", "featureWeight", "featureWidth",
+            "patchWeight"})
     void configsWrittenBeforeAFieldExistedLoadWithItOff(String field) throws Exception {
         ObjectMapper json = new ObjectMapper();
         com.fasterxml.jackson.databind.node.ObjectNode node = json.valueToTree(GanConfig.defaults());
@@ -84,7 +86,8 @@ class GanConfigTest {
         GanConfig shifted = GanConfig.builder().matchingWeight(1).matchingShift(4).build();
         GanConfig augmented = GanConfig.builder().discriminatorShift(4).build();
         GanConfig featureHeads = GanConfig.builder().featureWeight(0.5).featureWidth(32).build();
-        for (GanConfig c : new GanConfig[] {resize, words, shifted, augmented, featureHeads}) {
+        GanConfig patches = GanConfig.builder().patchWeight(0.5).build();
+        for (GanConfig c : new GanConfig[] {resize, words, shifted, augmented, featureHeads, patches}) {
             assertThat(json.readValue(json.writeValueAsBytes(c), GanConfig.class)).isEqualTo(c);
         }
         assertThat(resize.sameArchitecture(GanConfig.defaults())).as("different generator layers").isFalse();
@@ -92,6 +95,8 @@ class GanConfigTest {
         assertThat(shifted.sameArchitecture(GanConfig.defaults())).as("a loss setting only").isTrue();
         assertThat(augmented.sameArchitecture(GanConfig.defaults())).as("an augmentation only").isTrue();
         assertThat(featureHeads.sameArchitecture(GanConfig.defaults())).as("D has the feature heads").isFalse();
+        assertThat(patches.sameArchitecture(GanConfig.defaults())).as("D has the patch head").isFalse();
+        assertThat(patches.sameArchitecture(GanConfig.builder().patchWeight(2).build())).as("a weight only").isTrue();
     }
 
     @Test

@@ -139,6 +139,33 @@ class GanNetworksTest {
     }
 
     @Test
+    void thePatchHeadJudgesEachLocationWithTheCaption() {
+        try (GanNetworks nets = GanNetworks.create(GanFixtures.tiny().patchWeight(1).build(), GanFixtures.CPU);
+             PointerScope scope = new PointerScope();
+             NoGradGuard g = new NoGradGuard()) {
+            Tensor images = randn(B, 3, 64, 64).tanh();
+            Tensor patches = nets.discriminator.judge(images, text(1), false, null).patchLogits();
+            assertThat(patches.shape()).containsExactly(B, 64);
+            float[] a = Tensors.toHeap(patches);
+            assertThat(a).doesNotContain(Float.NaN);
+            assertThat(Tensors.toHeap(nets.discriminator.judge(images, text(2), false, null).patchLogits()))
+                    .as("the caption reaches every patch logit").isNotEqualTo(a);
+        }
+        try (GanNetworks plain = GanNetworks.create(GanFixtures.tiny().build(), GanFixtures.CPU);
+             PointerScope scope = new PointerScope();
+             NoGradGuard g = new NoGradGuard()) {
+            assertThat(plain.discriminator.judge(randn(B, 3, 64, 64), text(1), false, null).patchLogits()).isNull();
+        }
+        try (GanNetworks unconditional = GanNetworks.create(GanFixtures.tiny().patchWeight(1)
+                .discriminator(GanConfig.DiscriminatorMode.UNCONDITIONAL).build(), GanFixtures.CPU);
+             PointerScope scope = new PointerScope();
+             NoGradGuard g = new NoGradGuard()) {
+            assertThat(unconditional.discriminator.judge(randn(B, 3, 64, 64), null, false, null).patchLogits().shape())
+                    .containsExactly(B, 64);
+        }
+    }
+
+    @Test
     void featureHeadsJudgeTheFrozenEncodersFeaturesWithTheCaption() {
         int width = 4;
         GanConfig c = GanFixtures.tiny().featureWeight(1).featureWidth(width).build();

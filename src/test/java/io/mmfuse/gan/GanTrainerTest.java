@@ -178,6 +178,8 @@ class GanTrainerTest {
                 GanFixtures.tiny().loss(GanConfig.Loss.NON_SATURATING).emaDecay(0).spectralNorm(false).build(),
                 GanFixtures.tiny().discriminatorShift(3).build(),
                 GanFixtures.tiny().discriminator(GanConfig.DiscriminatorMode.UNCONDITIONAL).discriminatorShift(2).build(),
+                GanFixtures.tiny().patchWeight(1).build(),
+                GanFixtures.tiny().discriminator(GanConfig.DiscriminatorMode.UNCONDITIONAL).patchWeight(0.5).build(),
         };
         for (GanConfig c : variants) {
             GanTrainResult r = new GanTrainer(c, steps(3).build(), GanProgressSink.NONE).train(data);
