@@ -16,7 +16,9 @@
 #   reads shapes differently, generation-2026-11-27h-vm.md) into REPORT.md, all in one evaluation so
 #   they share one judge.
 #
-# RUN_DIR (default runs/generation-lever); MMFUSE_DIST runs a frozen build, as for ./mmfuse.
+# RUN_DIR (default runs/generation-lever); MMFUSE_DIST runs a frozen build, as for ./mmfuse; TEXT_MODEL
+#   (default $RUN_DIR/shapes-retrieval/checkpoint) the retrieval model a run is conditioned on and scored by
+#   through the matching loss.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 run="${RUN_DIR:-runs/generation-lever}"
@@ -28,7 +30,7 @@ case "${1:-}" in
     name="$2" minutes="$3"; shift 3
     prepare_shapes 5
     set -x
-    ./mmfuse train-gan --text-model "$run/shapes-retrieval/checkpoint" --data "$run/shapes-data" --out "$run/$name" \
+    ./mmfuse train-gan --text-model "${TEXT_MODEL:-$run/shapes-retrieval/checkpoint}" --data "$run/shapes-data" --out "$run/$name" \
       --minutes "$minutes" --width 32 --steps 1000000 --sample-every 500 --checkpoint-every 1000 \
       --matching-weight 1 --matching-shift 4 --order-negatives 0.5 \
       "${preview[@]}" "$@" >"$run/$name.stdout" 2>"$run/$name.stderr"

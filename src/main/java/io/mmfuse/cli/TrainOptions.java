@@ -33,10 +33,13 @@ final class TrainOptions {
     @Option(names = "--order-negatives", description = "Add a word-order hard negative per caption (its last two noun phrases swapped) to the contrastive loss, so that word order counts (\"a red circle above a blue square\").")
     boolean orderNegatives;
 
+    @Option(names = "--degrade", defaultValue = "0", description = "Share of training images shown degraded (a 2x2 low-pass or Gaussian noise), so that the image tower reads outlines rather than pixel-exact edges: for a model that scores a GAN's images (train-gan --matching-weight) (default: ${DEFAULT-VALUE}).")
+    double degrade;
+
     TrainConfig toConfig() {
         TrainConfig.Builder b = TrainConfig.builder().epochs(epochs).batchSize(batchSize).learningRate(learningRate)
                 .seed(seed).augment(!noAugment).cosineDecay(cosineLr)
-                .orderNegatives(orderNegatives);
+                .orderNegatives(orderNegatives).degradeRate(degrade);
         if (minutes != null) {
             b.timeBudget(Duration.ofMillis(Math.round(minutes * 60_000)));
         }

@@ -9,7 +9,8 @@ import java.util.Random;
  * Gathers one batch into reusable heap buffers: the images of the batch's captions (randomly
  * flipped and shifted when augmenting, in the same single copy pass; a flipped image's caption
  * has "left" and "right" swapped), the padded token ids and, when asked for, one word-order hard
- * negative per caption ({@link CaptionEdits#swapLastPhrases}). The trainer then moves each buffer
+ * negative per caption ({@link CaptionEdits#swapLastPhrases}); a share of the images is then
+ * degraded ({@link ImageDegradation#degrade}) when asked for. The trainer then moves each buffer
  * into a tensor with one bulk copy.
  */
 final class BatchAssembler {
@@ -24,13 +25,14 @@ final class BatchAssembler {
     private final float[] images;
     private final CaptionEdits edits;
     private final boolean orderNegatives;
+    private final double degradeRate;
 
     BatchAssembler(TrainingData data, ModelConfig model, int batchSize, boolean augment, Random rng) {
-        this(data, model, batchSize, augment, rng, CaptionEdits.NONE, false);
+        this(data, model, batchSize, augment, rng, CaptionEdits.NONE, false, 0);
     }
 
     BatchAssembler(TrainingData data, ModelConfig model, int batchSize, boolean augment, Random rng,
-                   CaptionEdits edits, boolean orderNegatives) {
+                   CaptionEdits edits, boolean orderNegatives, double degradeRate) {
         this.data = data;
         this.side = data.imageSize();
         this.imageFloats = data.imageFloats();
@@ -42,6 +44,7 @@ final class BatchAssembler {
         this.images = new float[batchSize * imageFloats];
         this.edits = edits;
         this.orderNegatives = orderNegatives;
+        this.degradeRate = degradeRate;
     }
 
     /**
@@ -68,6 +71,9 @@ final class BatchAssembler {
                 }
             } else {
                 System.arraycopy(data.images(), image * imageFloats, images, r * imageFloats, imageFloats);
+            }
+            if (degradeRate > 0 && rng.nextDouble() < degradeRate) {
+                ImageDegradation.degrade(images, r * imageFloats, side, rng);
             }
         }
         int[] width = new int[1];

@@ -28,10 +28,13 @@ import java.time.Duration;
  *     swapped, see {@link CaptionEdits}) to the contrastive loss, so that the text tower learns
  *     "a red circle above a blue square" from "a blue square above a red circle"; contrastive
  *     objective only
+ * @param degradeRate share of training images shown degraded ({@link ImageDegradation#degrade}: a 2x2
+ *     low-pass or Gaussian noise), so that the image tower reads outlines rather than pixel-exact
+ *     edges; for a model that will score a generator's images as a GAN's matching critic. 0 = off
  */
 public record TrainConfig(int epochs, int batchSize, double learningRate, double weightDecay, long seed,
                           Duration timeBudget, boolean augment, int threads, boolean validateEveryEpoch,
-                          boolean cosineDecay, boolean orderNegatives) {
+                          boolean cosineDecay, boolean orderNegatives, double degradeRate) {
     public TrainConfig {
         if (epochs <= 0) {
             throw new InvalidInputException("epochs", "must be > 0, got " + epochs);
@@ -51,6 +54,9 @@ public record TrainConfig(int epochs, int batchSize, double learningRate, double
         if (threads <= 0) {
             throw new InvalidInputException("threads", "must be > 0, got " + threads);
         }
+        if (!(degradeRate >= 0 && degradeRate <= 1)) {
+            throw new InvalidInputException("degradeRate", "must be in [0, 1], got " + degradeRate);
+        }
     }
 
     /**
@@ -60,7 +66,7 @@ public record TrainConfig(int epochs, int batchSize, double learningRate, double
      */
     public static TrainConfig defaults() {
         return new TrainConfig(10, 128, 1e-3, 0.01, 42L, null, true,
-                Math.max(1, Runtime.getRuntime().availableProcessors()), true, false, false);
+                Math.max(1, Runtime.getRuntime().availableProcessors()), true, false, false, 0);
     }
 
     public Builder toBuilder() {
@@ -83,6 +89,7 @@ public record TrainConfig(int epochs, int batchSize, double learningRate, double
         private boolean validateEveryEpoch;
         private boolean cosineDecay;
         private boolean orderNegatives;
+        private double degradeRate;
 
         private Builder(TrainConfig c) {
             epochs = c.epochs;
@@ -96,6 +103,7 @@ public record TrainConfig(int epochs, int batchSize, double learningRate, double
             validateEveryEpoch = c.validateEveryEpoch;
             cosineDecay = c.cosineDecay;
             orderNegatives = c.orderNegatives;
+            degradeRate = c.degradeRate;
         }
 
         public Builder epochs(int v) { epochs = v; return this; }
@@ -109,10 +117,11 @@ public record TrainConfig(int epochs, int batchSize, double learningRate, double
         public Builder validateEveryEpoch(boolean v) { validateEveryEpoch = v; return this; }
         public Builder cosineDecay(boolean v) { cosineDecay = v; return this; }
         public Builder orderNegatives(boolean v) { orderNegatives = v; return this; }
+        public Builder degradeRate(double v) { degradeRate = v; return this; }
 
         public TrainConfig build() {
             return new TrainConfig(epochs, batchSize, learningRate, weightDecay, seed, timeBudget, augment, threads,
-                    validateEveryEpoch, cosineDecay, orderNegatives);
+                    validateEveryEpoch, cosineDecay, orderNegatives, degradeRate);
         }
     }
 }

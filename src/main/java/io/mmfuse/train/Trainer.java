@@ -101,7 +101,7 @@ public final class Trainer {
                     + loss.alignment().name());
         }
         BatchAssembler assembler = new BatchAssembler(train, mc, config.batchSize(), config.augment(), rng, edits,
-                config.orderNegatives());
+                config.orderNegatives(), config.degradeRate());
         LOG.info("Training {} objective on {}: {} captions / {} images, {} parameters, batch {}, {} epochs",
                 loss.alignment().name(), model.deviceChoice(), train.captionCount(), train.imageCount(),
                 model.parameterCount(), config.batchSize(), config.epochs());

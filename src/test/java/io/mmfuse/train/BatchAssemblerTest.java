@@ -72,7 +72,7 @@ class BatchAssemblerTest {
         }
         TrainingData data = new TrainingData(px, 1, S, new int[][] {caption}, new int[] {0});
         ModelConfig mc = ModelConfig.builder().imageSize(S).vocabSize(v.size()).maxTokens(16).build();
-        BatchAssembler a = new BatchAssembler(data, mc, 1, true, new Random(5), CaptionEdits.of(v), true);
+        BatchAssembler a = new BatchAssembler(data, mc, 1, true, new Random(5), CaptionEdits.of(v), true, 0);
         int flipped = 0;
         for (int trial = 0; trial < 40; trial++) {
             BatchAssembler.Batch b = a.assemble(new int[] {0});
@@ -97,5 +97,20 @@ class BatchAssemblerTest {
             }
         }
         return sb.toString();
+    }
+
+    @Test
+    void degradeRateOneDegradesEveryImageAndZeroNone() {
+        TrainingData data = traceable();
+        int f = 3 * S * S;
+        float[] plain = new BatchAssembler(data, model(), 2, false, new Random(5), CaptionEdits.NONE, false, 0)
+                .assemble(new int[] {0, 1}).images().clone();
+        assertThat(Arrays.copyOfRange(plain, 0, f)).containsExactly(Arrays.copyOfRange(data.images(), f, 2 * f));
+        float[] degraded = new BatchAssembler(data, model(), 2, false, new Random(5), CaptionEdits.NONE, false, 1)
+                .assemble(new int[] {0, 1}).images();
+        for (int r = 0; r < 2; r++) {
+            assertThat(Arrays.copyOfRange(degraded, r * f, (r + 1) * f)).as("image %d", r)
+                    .isNotEqualTo(Arrays.copyOfRange(plain, r * f, (r + 1) * f));
+        }
     }
 }
