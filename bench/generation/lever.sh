@@ -14,7 +14,8 @@
 # eval: scores the named runs' checkpoints with GenerationEval shapes (a fresh attribute classifier
 #   trained on the real images only, 60 epochs, 10 minutes at most: a judge cut short by its budget
 #   reads shapes differently, generation-2026-11-27h-vm.md) into REPORT.md, all in one evaluation so
-#   they share one judge.
+#   they share one judge. NAME@PSI scores run NAME with its noise truncated to PSI (generate --truncation),
+#   so `eval R.md a a@0.5 a@0` compares truncations of one checkpoint under one judge.
 #
 # RUN_DIR (default runs/generation-lever); MMFUSE_DIST runs a frozen build, as for ./mmfuse; TEXT_MODEL
 #   (default $RUN_DIR/shapes-retrieval/checkpoint) the retrieval model a run is conditioned on and scored by
@@ -38,7 +39,7 @@ case "${1:-}" in
   eval)
     [[ $# -ge 3 ]] || { echo "usage: $0 eval REPORT.md NAME..." >&2; exit 2; }
     report="$2"; shift 2
-    pairs=(); for name in "$@"; do pairs+=("$name=$run/$name/checkpoint"); done
+    pairs=(); for name in "$@"; do pairs+=("$name=$run/${name%@*}/checkpoint"); done
     evalmain shapes "$run/shapes-data" 10 "$report" "${pairs[@]}"
     ;;
   *) echo "usage: $0 train NAME MINUTES [options...] | eval REPORT.md NAME..." >&2; exit 2 ;;

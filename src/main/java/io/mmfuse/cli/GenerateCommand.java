@@ -25,6 +25,9 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Noise seed; the same seed gives the same images (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--truncation", defaultValue = "1", description = "Scale of the noise, 0 to 1: lower trades variety for images closer to the generator's typical rendering of the caption; 0 draws every sample alike (default: ${DEFAULT-VALUE}, as in training).")
+    double truncation;
+
     @Option(names = "--out", defaultValue = "grid.png", description = "PNG file to write (default: ${DEFAULT-VALUE}).")
     Path out;
 
@@ -36,7 +39,7 @@ final class GenerateCommand implements Callable<Integer> {
         Console.configureThreads(threads);
         int cores = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         try (TextToImage gan = TextToImage.load(model, Devices.auto(), cores)) {
-            byte[] png = gan.generatePng(texts, samples, seed);
+            byte[] png = gan.generatePng(texts, samples, seed, truncation);
             AtomicFiles.write(out, png);
         } catch (IOException e) {
             throw new MmfuseException("cannot write " + out + ": " + e.getMessage(), e);

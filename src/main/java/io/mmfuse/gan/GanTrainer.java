@@ -185,7 +185,7 @@ public final class GanTrainer {
         float[] text = config.learnedCaptions()
                 ? Sampler.captionCodes(nets.sampler(), nets.device, options.previewTokens()) : options.previewEmbeddings();
         float[] images = Sampler.sample(nets.sampler(), nets.device, text, rows,
-                options.previewSamples(), options.previewSeed());
+                options.previewSamples(), options.previewSeed(), 1f);
         try {
             SampleGrid.write(file, images, rows, options.previewSamples(), options.previewCaptions());
         } catch (IOException e) {

@@ -45,10 +45,14 @@ final class Sampler {
 
     /**
      * @param text rows x textDim caption embeddings (with learned caption encoding: {@link #captionCodes})
+     * @param truncation psi in [0, 1] (checked by the caller): the noise z and the conditioning draw eps
+     *     are scaled by it, so 1 samples the distribution the generator was trained on and 0 gives each
+     *     caption its one mean image (the truncation trick of BigGAN and StyleGAN, applied in z space)
      * @return rows x samples x 3 x 64 x 64 floats in [-1, 1], row-major
      * @throws MmfuseException when the generator produced NaN or infinity
      */
-    static float[] sample(Generator g, Device device, float[] text, int rows, int samples, long seed) {
+    static float[] sample(Generator g, Device device, float[] text, int rows, int samples, long seed,
+            float truncation) {
         GanConfig c = g.config();
         int textDim = c.textDim();
         float[] z;
@@ -57,6 +61,10 @@ final class Sampler {
             GeneratorOptional gen = new GeneratorOptional(createCPUGenerator(seed));
             z = Tensors.toHeap(randn(new long[] {samples, c.noiseDim()}, gen));
             eps = Tensors.toHeap(randn(new long[] {samples, c.condDim()}, gen));
+        }
+        if (truncation != 1f) {
+            scale(z, truncation);
+            scale(eps, truncation);
         }
         int total = rows * samples;
         int imageFloats = c.imageFloats();
@@ -92,5 +100,11 @@ final class Sampler {
             }
         }
         return out;
+    }
+
+    private static void scale(float[] v, float by) {
+        for (int i = 0; i < v.length; i++) {
+            v[i] *= by;
+        }
     }
 }

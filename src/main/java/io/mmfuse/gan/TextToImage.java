@@ -34,6 +34,10 @@ import org.bytedeco.pytorch.Device;
  * The same prompts, sample count and seed give the same images, bit for bit; sample j of every
  * prompt uses the same noise, so the batch variants equal the single-prompt calls row by row up to
  * float rounding (LibTorch's CPU kernels block differently for other batch sizes).
+ *
+ * <p>The overloads with a {@code truncation} psi in [0, 1] scale the noise and the conditioning draw by
+ * psi: lower values trade variety for images closer to the generator's average rendering of the prompt
+ * (BigGAN's truncation trick); 1, what the other overloads use, samples as in training.
  */
 public final class TextToImage implements AutoCloseable {
     public static final int MAX_PROMPT_CHARS = 1000;
@@ -105,12 +109,22 @@ public final class TextToImage implements AutoCloseable {
      * @return samples x 3 x 64 x 64 floats in [-1, 1] (mmfuse's normalised image space)
      */
     public float[] generate(String prompt, int samples, long seed) {
-        return generate(List.of(checkPrompt(prompt, "text")), samples, seed, "text");
+        return generate(prompt, samples, seed, 1.0);
+    }
+
+    /** As {@link #generate(String, int, long)}, with the noise truncated to {@code truncation} (see the class comment). */
+    public float[] generate(String prompt, int samples, long seed, double truncation) {
+        return generate(List.of(checkPrompt(prompt, "text")), samples, seed, truncation, "text");
     }
 
     /** A one-row sample grid (see {@link SampleGrid}) with the prompt under it, as PNG bytes. */
     public byte[] generatePng(String prompt, int samples, long seed) {
-        float[] images = generate(prompt, samples, seed);
+        return generatePng(prompt, samples, seed, 1.0);
+    }
+
+    /** As {@link #generatePng(String, int, long)}, with the noise truncated to {@code truncation}. */
+    public byte[] generatePng(String prompt, int samples, long seed, double truncation) {
+        float[] images = generate(prompt, samples, seed, truncation);
         return SampleGrid.png(images, 1, samples, List.of(prompt));
     }
 
@@ -120,13 +134,23 @@ public final class TextToImage implements AutoCloseable {
      *     up to float rounding
      */
     public float[] generate(List<String> prompts, int samples, long seed) {
+        return generate(prompts, samples, seed, 1.0);
+    }
+
+    /** As {@link #generate(List, int, long)}, with the noise truncated to {@code truncation}. */
+    public float[] generate(List<String> prompts, int samples, long seed, double truncation) {
         checkPrompts(prompts);
-        return generate(prompts, samples, seed, null);
+        return generate(prompts, samples, seed, truncation, null);
     }
 
     /** A grid with one row per prompt, as PNG bytes. */
     public byte[] generatePng(List<String> prompts, int samples, long seed) {
-        float[] images = generate(prompts, samples, seed);
+        return generatePng(prompts, samples, seed, 1.0);
+    }
+
+    /** As {@link #generatePng(List, int, long)}, with the noise truncated to {@code truncation}. */
+    public byte[] generatePng(List<String> prompts, int samples, long seed, double truncation) {
+        float[] images = generate(prompts, samples, seed, truncation);
         return SampleGrid.png(images, prompts.size(), samples, prompts);
     }
 
@@ -144,9 +168,12 @@ public final class TextToImage implements AutoCloseable {
         return info.config().imageSize();
     }
 
-    private float[] generate(List<String> prompts, int samples, long seed, String singleName) {
+    private float[] generate(List<String> prompts, int samples, long seed, double truncation, String singleName) {
         if (samples < 1 || samples > MAX_SAMPLES) {
             throw new InvalidInputException("samples", "must be in [1, " + MAX_SAMPLES + "], got " + samples);
+        }
+        if (!(truncation >= 0 && truncation <= 1)) { // also rejects NaN
+            throw new InvalidInputException("truncation", "must be in [0, 1], got " + truncation);
         }
         requireOpen();
         int[][] tokens = new int[prompts.size()][];
@@ -159,7 +186,7 @@ public final class TextToImage implements AutoCloseable {
         try {
             requireOpen();
             float[] text = learned ? Sampler.captionCodes(generator, device, tokens) : embeddings;
-            return Sampler.sample(generator, device, text, prompts.size(), samples, seed);
+            return Sampler.sample(generator, device, text, prompts.size(), samples, seed, (float) truncation);
         } catch (MmfuseException e) {
             throw e;
         } catch (RuntimeException e) {

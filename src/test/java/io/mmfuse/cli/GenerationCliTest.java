@@ -74,6 +74,17 @@ class GenerationCliTest {
         assertThat(blank.exit()).isEqualTo(ExitCodes.BAD_INPUT);
         assertThat(CliTest.lastLine(blank.err())).startsWith("error: text");
         assertThat(dir.resolve("c.png")).doesNotExist();
+
+        CliTest.Result truncated = CliTest.run("generate", "--model", out.resolve("checkpoint").toString(), "--text",
+                "a red circle", "--text", "a blue square above a green cross", "--samples", "3", "--seed", "5",
+                "--truncation", "0.5", "--out", dir.resolve("d.png").toString(), "--threads", "1");
+        assertThat(truncated.exit()).as(truncated.err()).isZero();
+        assertThat(Files.readAllBytes(dir.resolve("d.png"))).isNotEqualTo(png);
+        CliTest.Result tooMuch = CliTest.run("generate", "--model", out.resolve("checkpoint").toString(), "--text",
+                "a red circle", "--truncation", "1.5", "--out", dir.resolve("e.png").toString());
+        assertThat(tooMuch.exit()).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(CliTest.lastLine(tooMuch.err())).startsWith("error: truncation");
+        assertThat(dir.resolve("e.png")).doesNotExist();
     }
 
     @Test

@@ -207,11 +207,11 @@ class GanNetworksTest {
         GanConfig c = GanFixtures.tiny().build();
         try (GanNetworks nets = GanNetworks.create(c, GanFixtures.CPU)) {
             float[] text = GanFixtures.unitRows(2, c.textDim(), 3);
-            assertThat(Sampler.sample(nets.generator, nets.device, text, 2, 2, 1L)).hasSize(4 * 3 * 64 * 64);
+            assertThat(Sampler.sample(nets.generator, nets.device, text, 2, 2, 1L, 1f)).hasSize(4 * 3 * 64 * 64);
             try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
                 nets.generator.named_parameters().get("up3.bias").fill_(new org.bytedeco.pytorch.Scalar(Float.NaN));
             }
-            assertThatThrownBy(() -> Sampler.sample(nets.generator, nets.device, text, 2, 2, 1L))
+            assertThatThrownBy(() -> Sampler.sample(nets.generator, nets.device, text, 2, 2, 1L, 1f))
                     .isInstanceOf(MmfuseException.class).hasMessageContaining("NaN");
         }
     }

@@ -91,6 +91,30 @@ class TextToImageTest {
     }
 
     @Test
+    void truncationOneIsTheDefaultAndZeroDrawsOneImagePerPrompt() {
+        String p = prompts.get(0);
+        assertThat(t2i.generate(p, 3, 9L, 1.0)).containsExactly(t2i.generate(p, 3, 9L));
+        float[] mean = t2i.generate(p, 3, 9L, 0.0);
+        for (int j = 1; j < 3; j++) {
+            assertThat(Arrays.copyOfRange(mean, j * FLOATS, (j + 1) * FLOATS))
+                    .as("sample %d at truncation 0", j).containsExactly(Arrays.copyOfRange(mean, 0, FLOATS));
+        }
+        assertThat(t2i.generate(p, 3, 10L, 0.0)).as("no noise left for the seed to change").containsExactly(mean);
+        float[] half = t2i.generate(p, 3, 9L, 0.5);
+        assertThat(t2i.generate(p, 3, 9L, 0.5)).containsExactly(half);
+        assertThat(Arrays.equals(half, mean)).isFalse();
+        assertThat(Arrays.equals(half, t2i.generate(p, 3, 9L))).isFalse();
+        assertThat(t2i.generatePng(List.of(p), 2, 9L, 0.5)).isNotEqualTo(t2i.generatePng(List.of(p), 2, 9L));
+    }
+
+    @Test
+    void truncationOutsideZeroToOneIsRejectedByName() {
+        for (double bad : new double[] {-0.1, 1.01, Double.NaN, Double.POSITIVE_INFINITY}) {
+            assertRejected(() -> t2i.generate(prompts.get(0), 1, 0, bad), "truncation");
+        }
+    }
+
+    @Test
     void eachRowOfABatchEqualsTheSinglePromptCall() {
         float[] batch = t2i.generate(prompts, 2, 11L);
         assertThat(batch).hasSize(2 * 2 * FLOATS);

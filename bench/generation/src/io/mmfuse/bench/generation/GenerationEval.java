@@ -186,7 +186,7 @@ public final class GenerationEval {
             for (Map.Entry<String, Path> gan : gans.entrySet()) {
                 try (TextToImage generator = TextToImage.load(gan.getValue(), Devices.auto(), threads)) {
                     List<String> captions = targets.stream().map(AttributeTarget::caption).toList();
-                    float[] images = generate(generator, captions);
+                    float[] images = generate(generator, captions, truncation(gan.getKey()));
                     List<SceneAttributes> read = judge.classifier().predict(images, captions.size());
                     AttributeAccuracy.Report r = AttributeAccuracy.score(read, targets, HELD_OUT);
                     out.append(r.markdownRows(gan.getKey() + " (step " + generator.step() + ")")).append("\n");
@@ -284,13 +284,26 @@ public final class GenerationEval {
         return out;
     }
 
+    /**
+     * The truncation psi a label asks for: "NAME@PSI" scores the checkpoint with its noise scaled by PSI
+     * ({@link TextToImage#generate(List, int, long, double)}), a plain name at 1.
+     */
+    static double truncation(String label) {
+        int at = label.lastIndexOf('@');
+        return at < 0 ? 1.0 : Double.parseDouble(label.substring(at + 1));
+    }
+
     /** One image per caption, in chunks the generator accepts; rows follow {@code captions}. */
     private static float[] generate(TextToImage generator, List<String> captions) {
+        return generate(generator, captions, 1.0);
+    }
+
+    private static float[] generate(TextToImage generator, List<String> captions, double truncation) {
         int floats = 3 * generator.imageSize() * generator.imageSize();
         float[] all = new float[captions.size() * floats];
         for (int from = 0; from < captions.size(); from += CHUNK) {
             List<String> chunk = captions.subList(from, Math.min(captions.size(), from + CHUNK));
-            float[] images = generator.generate(chunk, 1, NOISE_SEED + from);
+            float[] images = generator.generate(chunk, 1, NOISE_SEED + from, truncation);
             System.arraycopy(images, 0, all, from * floats, images.length);
         }
         return all;
