@@ -15,6 +15,7 @@
 #   trained on the real images only, 60 epochs, 10 minutes at most: a judge cut short by its budget
 #   reads shapes differently, generation-2026-11-27h-vm.md) into REPORT.md, all in one evaluation so
 #   they share one judge. NAME@PSI scores run NAME with its noise truncated to PSI (generate --truncation),
+#   NAME@PSIxC also keeps the best of C candidates by the run's retrieval model (generate --candidates),
 #   so `eval R.md a a@0.5 a@0` compares truncations of one checkpoint under one judge.
 #
 # RUN_DIR (default runs/generation-lever); MMFUSE_DIST runs a frozen build, as for ./mmfuse; TEXT_MODEL

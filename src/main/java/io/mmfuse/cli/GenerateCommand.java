@@ -1,6 +1,7 @@
 package io.mmfuse.cli;
 
 import io.mmfuse.MmfuseException;
+import io.mmfuse.gan.Sampling;
 import io.mmfuse.gan.TextToImage;
 import io.mmfuse.io.AtomicFiles;
 import io.mmfuse.model.Devices;
@@ -28,6 +29,9 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--truncation", defaultValue = "1", description = "Scale of the noise, 0 to 1: lower trades variety for images closer to the generator's typical rendering of the caption; 0 draws every sample alike (default: ${DEFAULT-VALUE}, as in training).")
     double truncation;
 
+    @Option(names = "--candidates", defaultValue = "1", description = "Images drawn for each one kept, 1 to 16: above 1 the one the checkpoint's retrieval model finds closest to the caption is kept (default: ${DEFAULT-VALUE}).")
+    int candidates;
+
     @Option(names = "--out", defaultValue = "grid.png", description = "PNG file to write (default: ${DEFAULT-VALUE}).")
     Path out;
 
@@ -39,7 +43,7 @@ final class GenerateCommand implements Callable<Integer> {
         Console.configureThreads(threads);
         int cores = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         try (TextToImage gan = TextToImage.load(model, Devices.auto(), cores)) {
-            byte[] png = gan.generatePng(texts, samples, seed, truncation);
+            byte[] png = gan.generatePng(texts, samples, seed, new Sampling(truncation, candidates));
             AtomicFiles.write(out, png);
         } catch (IOException e) {
             throw new MmfuseException("cannot write " + out + ": " + e.getMessage(), e);

@@ -35,14 +35,17 @@ import org.bytedeco.pytorch.Device;
  * prompt uses the same noise, so the batch variants equal the single-prompt calls row by row up to
  * float rounding (LibTorch's CPU kernels block differently for other batch sizes).
  *
- * <p>The overloads with a {@code truncation} psi in [0, 1] scale the noise and the conditioning draw by
- * psi: lower values trade variety for images closer to the generator's average rendering of the prompt
- * (BigGAN's truncation trick); 1, what the other overloads use, samples as in training.
+ * <p>The overloads that take a {@link Sampling} truncate the noise and can re-rank several candidates
+ * per image by the retrieval model; the others use {@link Sampling#DEFAULT}. Sample j of a prompt
+ * draws its candidates from noise columns j * candidates to j * candidates + candidates - 1 of a
+ * plain call for samples * candidates images. At most {@value #MAX_DRAWS} images (prompts x samples x
+ * candidates) are drawn per call, which bounds its heap use to about 200 MB.
  */
 public final class TextToImage implements AutoCloseable {
     public static final int MAX_PROMPT_CHARS = 1000;
     public static final int MAX_SAMPLES = 64;
     public static final int MAX_PROMPTS = 64;
+    public static final int MAX_DRAWS = 4096;
 
     private final GanCheckpoint.Info info;
     private final MmfuseModel textModel;
@@ -109,22 +112,22 @@ public final class TextToImage implements AutoCloseable {
      * @return samples x 3 x 64 x 64 floats in [-1, 1] (mmfuse's normalised image space)
      */
     public float[] generate(String prompt, int samples, long seed) {
-        return generate(prompt, samples, seed, 1.0);
+        return generate(prompt, samples, seed, Sampling.DEFAULT);
     }
 
-    /** As {@link #generate(String, int, long)}, with the noise truncated to {@code truncation} (see the class comment). */
-    public float[] generate(String prompt, int samples, long seed, double truncation) {
-        return generate(List.of(checkPrompt(prompt, "text")), samples, seed, truncation, "text");
+    /** As {@link #generate(String, int, long)}, drawn as {@code sampling} says. */
+    public float[] generate(String prompt, int samples, long seed, Sampling sampling) {
+        return generate(List.of(checkPrompt(prompt, "text")), samples, seed, sampling, "text");
     }
 
     /** A one-row sample grid (see {@link SampleGrid}) with the prompt under it, as PNG bytes. */
     public byte[] generatePng(String prompt, int samples, long seed) {
-        return generatePng(prompt, samples, seed, 1.0);
+        return generatePng(prompt, samples, seed, Sampling.DEFAULT);
     }
 
-    /** As {@link #generatePng(String, int, long)}, with the noise truncated to {@code truncation}. */
-    public byte[] generatePng(String prompt, int samples, long seed, double truncation) {
-        float[] images = generate(prompt, samples, seed, truncation);
+    /** As {@link #generatePng(String, int, long)}, drawn as {@code sampling} says. */
+    public byte[] generatePng(String prompt, int samples, long seed, Sampling sampling) {
+        float[] images = generate(prompt, samples, seed, sampling);
         return SampleGrid.png(images, 1, samples, List.of(prompt));
     }
 
@@ -134,23 +137,23 @@ public final class TextToImage implements AutoCloseable {
      *     up to float rounding
      */
     public float[] generate(List<String> prompts, int samples, long seed) {
-        return generate(prompts, samples, seed, 1.0);
+        return generate(prompts, samples, seed, Sampling.DEFAULT);
     }
 
-    /** As {@link #generate(List, int, long)}, with the noise truncated to {@code truncation}. */
-    public float[] generate(List<String> prompts, int samples, long seed, double truncation) {
+    /** As {@link #generate(List, int, long)}, drawn as {@code sampling} says. */
+    public float[] generate(List<String> prompts, int samples, long seed, Sampling sampling) {
         checkPrompts(prompts);
-        return generate(prompts, samples, seed, truncation, null);
+        return generate(prompts, samples, seed, sampling, null);
     }
 
     /** A grid with one row per prompt, as PNG bytes. */
     public byte[] generatePng(List<String> prompts, int samples, long seed) {
-        return generatePng(prompts, samples, seed, 1.0);
+        return generatePng(prompts, samples, seed, Sampling.DEFAULT);
     }
 
-    /** As {@link #generatePng(List, int, long)}, with the noise truncated to {@code truncation}. */
-    public byte[] generatePng(List<String> prompts, int samples, long seed, double truncation) {
-        float[] images = generate(prompts, samples, seed, truncation);
+    /** As {@link #generatePng(List, int, long)}, drawn as {@code sampling} says. */
+    public byte[] generatePng(List<String> prompts, int samples, long seed, Sampling sampling) {
+        float[] images = generate(prompts, samples, seed, sampling);
         return SampleGrid.png(images, prompts.size(), samples, prompts);
     }
 
@@ -168,12 +171,12 @@ public final class TextToImage implements AutoCloseable {
         return info.config().imageSize();
     }
 
-    private float[] generate(List<String> prompts, int samples, long seed, double truncation, String singleName) {
+    private float[] generate(List<String> prompts, int samples, long seed, Sampling sampling, String singleName) {
         if (samples < 1 || samples > MAX_SAMPLES) {
             throw new InvalidInputException("samples", "must be in [1, " + MAX_SAMPLES + "], got " + samples);
         }
-        if (!(truncation >= 0 && truncation <= 1)) { // also rejects NaN
-            throw new InvalidInputException("truncation", "must be in [0, 1], got " + truncation);
+        if (sampling == null) {
+            throw new InvalidInputException("sampling", "is required");
         }
         requireOpen();
         int[][] tokens = new int[prompts.size()][];
@@ -181,12 +184,23 @@ public final class TextToImage implements AutoCloseable {
             tokens[i] = checkTokens(prompts.get(i), singleName != null ? singleName : "texts[" + i + "]");
         }
         boolean learned = info.config().learnedCaptions();
-        float[] embeddings = learned ? null : textModel.embedTexts(prompts).data();
+        boolean rerank = sampling.candidates() > 1;
+        if (rerank && textModel.config().imageSize() != info.config().imageSize()) {
+            throw new InvalidInputException("candidates", "re-ranking needs a text model that reads "
+                    + info.config().imageSize() + " px images; this checkpoint's reads " + textModel.config().imageSize());
+        }
+        float[] embeddings = learned && !rerank ? null : textModel.embedTexts(prompts).data();
+        int draws = samples * sampling.candidates();
+        if ((long) prompts.size() * draws > MAX_DRAWS) {
+            throw new InvalidInputException("candidates", prompts.size() + " prompts x " + samples + " samples x "
+                    + sampling.candidates() + " candidates is more than " + MAX_DRAWS + " images per call");
+        }
+        float[] images;
         lock.lock();
         try {
             requireOpen();
             float[] text = learned ? Sampler.captionCodes(generator, device, tokens) : embeddings;
-            return Sampler.sample(generator, device, text, prompts.size(), samples, seed, (float) truncation);
+            images = Sampler.sample(generator, device, text, prompts.size(), draws, seed, (float) sampling.truncation());
         } catch (MmfuseException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -194,6 +208,8 @@ public final class TextToImage implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+        return rerank ? CandidateRanking.best(images, textModel.embedDecoded(images, prompts.size() * draws),
+                embeddings, prompts.size(), samples, sampling.candidates()) : images;
     }
 
     private void checkPrompts(List<String> prompts) {

@@ -85,6 +85,12 @@ class GenerationCliTest {
         assertThat(tooMuch.exit()).isEqualTo(ExitCodes.BAD_INPUT);
         assertThat(CliTest.lastLine(tooMuch.err())).startsWith("error: truncation");
         assertThat(dir.resolve("e.png")).doesNotExist();
+        // this fixture's retrieval model reads 32 px images, so it cannot rank the GAN's 64 px ones
+        CliTest.Result rerank = CliTest.run("generate", "--model", out.resolve("checkpoint").toString(), "--text",
+                "a red circle", "--candidates", "2", "--out", dir.resolve("e.png").toString());
+        assertThat(rerank.exit()).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(CliTest.lastLine(rerank.err())).startsWith("error: candidates").contains("32");
+        assertThat(dir.resolve("e.png")).doesNotExist();
     }
 
     @Test

@@ -93,25 +93,61 @@ class TextToImageTest {
     @Test
     void truncationOneIsTheDefaultAndZeroDrawsOneImagePerPrompt() {
         String p = prompts.get(0);
-        assertThat(t2i.generate(p, 3, 9L, 1.0)).containsExactly(t2i.generate(p, 3, 9L));
-        float[] mean = t2i.generate(p, 3, 9L, 0.0);
+        assertThat(t2i.generate(p, 3, 9L, Sampling.DEFAULT)).containsExactly(t2i.generate(p, 3, 9L));
+        float[] mean = t2i.generate(p, 3, 9L, new Sampling(0.0, 1));
         for (int j = 1; j < 3; j++) {
             assertThat(Arrays.copyOfRange(mean, j * FLOATS, (j + 1) * FLOATS))
                     .as("sample %d at truncation 0", j).containsExactly(Arrays.copyOfRange(mean, 0, FLOATS));
         }
-        assertThat(t2i.generate(p, 3, 10L, 0.0)).as("no noise left for the seed to change").containsExactly(mean);
-        float[] half = t2i.generate(p, 3, 9L, 0.5);
-        assertThat(t2i.generate(p, 3, 9L, 0.5)).containsExactly(half);
+        assertThat(t2i.generate(p, 3, 10L, new Sampling(0.0, 1))).as("no noise left for the seed to change").containsExactly(mean);
+        float[] half = t2i.generate(p, 3, 9L, new Sampling(0.5, 1));
+        assertThat(t2i.generate(p, 3, 9L, new Sampling(0.5, 1))).containsExactly(half);
         assertThat(Arrays.equals(half, mean)).isFalse();
         assertThat(Arrays.equals(half, t2i.generate(p, 3, 9L))).isFalse();
-        assertThat(t2i.generatePng(List.of(p), 2, 9L, 0.5)).isNotEqualTo(t2i.generatePng(List.of(p), 2, 9L));
+        assertThat(t2i.generatePng(List.of(p), 2, 9L, new Sampling(0.5, 1))).isNotEqualTo(t2i.generatePng(List.of(p), 2, 9L));
     }
 
     @Test
-    void truncationOutsideZeroToOneIsRejectedByName() {
+    void samplingOutsideItsRangesIsRejectedByName() {
         for (double bad : new double[] {-0.1, 1.01, Double.NaN, Double.POSITIVE_INFINITY}) {
-            assertRejected(() -> t2i.generate(prompts.get(0), 1, 0, bad), "truncation");
+            assertRejected(() -> new Sampling(bad, 1), "truncation");
         }
+        assertRejected(() -> new Sampling(1, 0), "candidates");
+        assertRejected(() -> new Sampling(1, Sampling.MAX_CANDIDATES + 1), "candidates");
+        assertRejected(() -> t2i.generate(prompts, TextToImage.MAX_SAMPLES, 0, Sampling.DEFAULT.withCandidates(
+                TextToImage.MAX_DRAWS / TextToImage.MAX_SAMPLES)), "candidates");
+        assertRejected(() -> t2i.generate(prompts.get(0), 1, 0, null), "sampling");
+    }
+
+    @Test
+    void reRankingKeepsTheCandidateTheRetrievalModelScoresHighest() {
+        String p = prompts.get(1);
+        int candidates = 3;
+        Sampling sampling = Sampling.DEFAULT.withCandidates(candidates);
+        float[] plain = t2i.generate(p, 2 * candidates, 4L);
+        float[] ranked = t2i.generate(p, 2, 4L, sampling);
+        assertThat(ranked).hasSize(2 * FLOATS);
+        assertThat(t2i.generate(p, 2, 4L, sampling)).containsExactly(ranked);
+        try (MmfuseModel model = MmfuseModel.load(GanCheckpoint.info(checkpoint).textModel(), GanFixtures.CPU)) {
+            float[] text = model.embedTexts(List.of(p)).row(0);
+            io.mmfuse.search.FloatMatrix e = model.embedDecoded(plain, 2 * candidates);
+            for (int j = 0; j < 2; j++) {
+                int best = j * candidates;
+                for (int c = j * candidates + 1; c < (j + 1) * candidates; c++) {
+                    best = dot(e.row(c), text) > dot(e.row(best), text) ? c : best;
+                }
+                assertThat(Arrays.copyOfRange(ranked, j * FLOATS, (j + 1) * FLOATS)).as("sample %d", j)
+                        .containsExactly(Arrays.copyOfRange(plain, best * FLOATS, (best + 1) * FLOATS));
+            }
+        }
+    }
+
+    private static double dot(float[] a, float[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) {
+            s += (double) a[i] * b[i];
+        }
+        return s;
     }
 
     @Test

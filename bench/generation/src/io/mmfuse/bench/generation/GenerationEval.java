@@ -20,6 +20,7 @@ import io.mmfuse.eval.generation.ClassifierProgress;
 import io.mmfuse.eval.generation.ClassifierTrainConfig;
 import io.mmfuse.eval.generation.EvaluationTargets;
 import io.mmfuse.eval.generation.RPrecision;
+import io.mmfuse.gan.Sampling;
 import io.mmfuse.gan.TextToImage;
 import io.mmfuse.model.DeviceChoice;
 import io.mmfuse.model.Devices;
@@ -186,7 +187,7 @@ public final class GenerationEval {
             for (Map.Entry<String, Path> gan : gans.entrySet()) {
                 try (TextToImage generator = TextToImage.load(gan.getValue(), Devices.auto(), threads)) {
                     List<String> captions = targets.stream().map(AttributeTarget::caption).toList();
-                    float[] images = generate(generator, captions, truncation(gan.getKey()));
+                    float[] images = generate(generator, captions, sampling(gan.getKey()));
                     List<SceneAttributes> read = judge.classifier().predict(images, captions.size());
                     AttributeAccuracy.Report r = AttributeAccuracy.score(read, targets, HELD_OUT);
                     out.append(r.markdownRows(gan.getKey() + " (step " + generator.step() + ")")).append("\n");
@@ -285,25 +286,30 @@ public final class GenerationEval {
     }
 
     /**
-     * The truncation psi a label asks for: "NAME@PSI" scores the checkpoint with its noise scaled by PSI
-     * ({@link TextToImage#generate(List, int, long, double)}), a plain name at 1.
+     * How a label asks for its images to be drawn: "NAME@PSI" scores the checkpoint with its noise
+     * truncated to PSI, "NAME@PSIxC" also keeps the best of C candidates by the checkpoint's retrieval
+     * model ({@link Sampling}); a plain name draws as in training.
      */
-    static double truncation(String label) {
+    static Sampling sampling(String label) {
         int at = label.lastIndexOf('@');
-        return at < 0 ? 1.0 : Double.parseDouble(label.substring(at + 1));
+        if (at < 0) {
+            return Sampling.DEFAULT;
+        }
+        String[] spec = label.substring(at + 1).split("x", 2);
+        return new Sampling(Double.parseDouble(spec[0]), spec.length == 1 ? 1 : Integer.parseInt(spec[1]));
     }
 
     /** One image per caption, in chunks the generator accepts; rows follow {@code captions}. */
     private static float[] generate(TextToImage generator, List<String> captions) {
-        return generate(generator, captions, 1.0);
+        return generate(generator, captions, Sampling.DEFAULT);
     }
 
-    private static float[] generate(TextToImage generator, List<String> captions, double truncation) {
+    private static float[] generate(TextToImage generator, List<String> captions, Sampling sampling) {
         int floats = 3 * generator.imageSize() * generator.imageSize();
         float[] all = new float[captions.size() * floats];
         for (int from = 0; from < captions.size(); from += CHUNK) {
             List<String> chunk = captions.subList(from, Math.min(captions.size(), from + CHUNK));
-            float[] images = generator.generate(chunk, 1, NOISE_SEED + from, truncation);
+            float[] images = generator.generate(chunk, 1, NOISE_SEED + from, sampling);
             System.arraycopy(images, 0, all, from * floats, images.length);
         }
         return all;
