@@ -16,7 +16,8 @@
 #   reads shapes differently, generation-2026-11-27h-vm.md) into REPORT.md, all in one evaluation so
 #   they share one judge. NAME@PSI scores run NAME with its noise truncated to PSI (generate --truncation),
 #   NAME@PSIxC also keeps the best of C candidates by the run's retrieval model (generate --candidates),
-#   so `eval R.md a a@0.5 a@0` compares truncations of one checkpoint under one judge.
+#   and NAME@PSIxC^RANKER ranks the same candidates with the retrieval model $RUN_DIR/RANKER/checkpoint
+#   instead; so `eval R.md a a@0.5 a@0 a@1x8` compares truncations and re-ranking of one checkpoint under one judge.
 #
 # RUN_DIR (default runs/generation-lever); MMFUSE_DIST runs a frozen build, as for ./mmfuse; TEXT_MODEL
 #   (default $RUN_DIR/shapes-retrieval/checkpoint) the retrieval model a run is conditioned on and scored by
@@ -40,7 +41,12 @@ case "${1:-}" in
   eval)
     [[ $# -ge 3 ]] || { echo "usage: $0 eval REPORT.md NAME..." >&2; exit 2; }
     report="$2"; shift 2
-    pairs=(); for name in "$@"; do pairs+=("$name=$run/${name%@*}/checkpoint"); done
+    pairs=()
+    for name in "$@"; do
+      base="${name%%@*}"; base="${base%%^*}"
+      if [[ "$name" == *^* ]]; then pairs+=("$name=$run/$base/checkpoint^$run/${name#*^}/checkpoint")
+      else pairs+=("$name=$run/$base/checkpoint"); fi
+    done
     evalmain shapes "$run/shapes-data" 10 "$report" "${pairs[@]}"
     ;;
   *) echo "usage: $0 train NAME MINUTES [options...] | eval REPORT.md NAME..." >&2; exit 2 ;;

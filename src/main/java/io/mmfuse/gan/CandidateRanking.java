@@ -2,8 +2,12 @@ package io.mmfuse.gan;
 
 import io.mmfuse.search.FloatMatrix;
 
-/** Keeps, of each group of candidate images, the one whose embedding is closest to its prompt's. */
-final class CandidateRanking {
+/**
+ * Keeps, of each group of candidate images, the one whose embedding is closest to its prompt's: the
+ * re-ranking of {@link Sampling#candidates()}, public so that a caller can rank with a retrieval model
+ * of its own.
+ */
+public final class CandidateRanking {
     private CandidateRanking() {
     }
 
@@ -15,7 +19,7 @@ final class CandidateRanking {
      * @return rows x samples images: for each sample the candidate with the highest cosine to its
      *     prompt (the first on ties)
      */
-    static float[] best(float[] images, FloatMatrix imageEmbeddings, float[] textEmbeddings, int rows, int samples,
+    public static float[] best(float[] images, FloatMatrix imageEmbeddings, float[] textEmbeddings, int rows, int samples,
             int candidates) {
         int dim = imageEmbeddings.cols();
         int imageFloats = images.length / (rows * samples * candidates);

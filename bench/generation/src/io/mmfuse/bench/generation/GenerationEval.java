@@ -20,6 +20,7 @@ import io.mmfuse.eval.generation.ClassifierProgress;
 import io.mmfuse.eval.generation.ClassifierTrainConfig;
 import io.mmfuse.eval.generation.EvaluationTargets;
 import io.mmfuse.eval.generation.RPrecision;
+import io.mmfuse.gan.CandidateRanking;
 import io.mmfuse.gan.Sampling;
 import io.mmfuse.gan.TextToImage;
 import io.mmfuse.model.DeviceChoice;
@@ -185,9 +186,13 @@ public final class GenerationEval {
             out.append(AttributeAccuracy.Report.markdownHeader()).append("\n");
             out.append(judge.testAccuracy().markdownRows("real test images (ceiling)")).append("\n");
             for (Map.Entry<String, Path> gan : gans.entrySet()) {
-                try (TextToImage generator = TextToImage.load(gan.getValue(), Devices.auto(), threads)) {
+                String[] spec = gan.getValue().toString().split("\\^", 2); // CKPT or CKPT^RANKER_CKPT
+                try (TextToImage generator = TextToImage.load(Path.of(spec[0]), Devices.auto(), threads);
+                     MmfuseModel ranker = spec.length == 1 ? null : MmfuseModel.load(Path.of(spec[1]), Devices.auto())) {
                     List<String> captions = targets.stream().map(AttributeTarget::caption).toList();
-                    float[] images = generate(generator, captions, sampling(gan.getKey()));
+                    Sampling sampling = sampling(gan.getKey());
+                    float[] images = ranker == null ? generate(generator, captions, sampling)
+                            : generateRanked(generator, captions, sampling, ranker);
                     List<SceneAttributes> read = judge.classifier().predict(images, captions.size());
                     AttributeAccuracy.Report r = AttributeAccuracy.score(read, targets, HELD_OUT);
                     out.append(r.markdownRows(gan.getKey() + " (step " + generator.step() + ")")).append("\n");
@@ -291,12 +296,33 @@ public final class GenerationEval {
      * model ({@link Sampling}); a plain name draws as in training.
      */
     static Sampling sampling(String label) {
+        int ranker = label.indexOf('^'); // "NAME@PSIxC^RANKER": the ranker comes with the checkpoint path
+        label = ranker < 0 ? label : label.substring(0, ranker);
         int at = label.lastIndexOf('@');
         if (at < 0) {
             return Sampling.DEFAULT;
         }
         String[] spec = label.substring(at + 1).split("x", 2);
         return new Sampling(Double.parseDouble(spec[0]), spec.length == 1 ? 1 : Integer.parseInt(spec[1]));
+    }
+
+    /**
+     * One image per caption, the best of {@code sampling.candidates()} by {@code ranker} instead of the
+     * checkpoint's own retrieval model; the candidates are the ones the checkpoint's own re-ranking sees.
+     */
+    private static float[] generateRanked(TextToImage generator, List<String> captions, Sampling sampling,
+            MmfuseModel ranker) {
+        int floats = 3 * generator.imageSize() * generator.imageSize();
+        int c = sampling.candidates();
+        float[] all = new float[captions.size() * floats];
+        for (int from = 0; from < captions.size(); from += CHUNK) {
+            List<String> chunk = captions.subList(from, Math.min(captions.size(), from + CHUNK));
+            float[] candidates = generator.generate(chunk, c, NOISE_SEED + from, sampling.withCandidates(1));
+            float[] best = CandidateRanking.best(candidates, ranker.embedDecoded(candidates, chunk.size() * c),
+                    ranker.embedTexts(chunk).data(), chunk.size(), 1, c);
+            System.arraycopy(best, 0, all, from * floats, best.length);
+        }
+        return all;
     }
 
     /** One image per caption, in chunks the generator accepts; rows follow {@code captions}. */
