@@ -1,5 +1,6 @@
 package io.mmfuse.server;
 
+import io.mmfuse.gan.Sampling;
 import io.mmfuse.gan.TextToImage;
 
 /** {@link ImageGenerator} over a GAN checkpoint. */
@@ -11,8 +12,8 @@ public final class CheckpointGenerator implements ImageGenerator {
     }
 
     @Override
-    public byte[] generatePng(String prompt, int samples, long seed) {
-        return gan.generatePng(prompt, samples, seed);
+    public byte[] generatePng(String prompt, int samples, long seed, Sampling sampling) {
+        return gan.generatePng(prompt, samples, seed, sampling);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.mmfuse.server;
 
 import io.mmfuse.InvalidInputException;
+import io.mmfuse.gan.Sampling;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,7 +22,7 @@ public final class GenerationService implements AutoCloseable {
     /** Most retrieved captions one caption request may ask for. */
     public static final int MAX_CAPTIONS = 100;
 
-    private record Prompt(String text, int samples, long seed) {
+    private record Prompt(String text, int samples, long seed, Sampling sampling) {
     }
 
     private record Picture(byte[] bytes, int k, int beam) {
@@ -55,7 +56,7 @@ public final class GenerationService implements AutoCloseable {
         this.checks = checks;
         BatchingConfig single = batching.withPreferredBatchSizes(List.of()).withMaxBatchSize(1).withMaxWait(Duration.ZERO);
         this.generate = generator == null ? null : new DynamicBatcher<>("generate", single,
-                in -> run(in, p -> generator.generatePng(p.text(), p.samples(), p.seed())), registry);
+                in -> run(in, p -> generator.generatePng(p.text(), p.samples(), p.seed(), p.sampling())), registry);
         this.caption = captioner == null ? null : new DynamicBatcher<>("caption", single,
                 in -> run(in, p -> captioner.caption("image", p.bytes(), p.k(), p.beam())), registry);
     }
@@ -73,8 +74,11 @@ public final class GenerationService implements AutoCloseable {
         return captioner != null;
     }
 
-    /** A PNG grid of {@code samples} images for {@code text}, the caption printed under the row. */
-    public byte[] generate(String text, int samples, long seed, Duration timeout) {
+    /**
+     * A PNG grid of {@code samples} images for {@code text}, the caption printed under the row, drawn as
+     * {@code sampling} says (its ranges are checked when it is made).
+     */
+    public byte[] generate(String text, int samples, long seed, Sampling sampling, Duration timeout) {
         if (generate == null) {
             throw new NotConfiguredException("generate", "a GAN checkpoint (--gan)");
         }
@@ -82,7 +86,11 @@ public final class GenerationService implements AutoCloseable {
         if (samples < 1 || samples > MAX_SAMPLES) {
             throw new InvalidInputException("samples", "must be in 1.." + MAX_SAMPLES + ", got " + samples);
         }
-        return EmbeddingService.await(List.of(generate.submit(new Prompt(text, samples, seed), timeout))).get(0).get();
+        if (sampling == null) {
+            throw new InvalidInputException("sampling", "is required");
+        }
+        return EmbeddingService.await(List.of(generate.submit(new Prompt(text, samples, seed, sampling), timeout)))
+                .get(0).get();
     }
 
     /** The {@code k} nearest corpus captions and the generated captions (greedy, beam of width {@code beam}). */

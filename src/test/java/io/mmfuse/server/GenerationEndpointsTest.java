@@ -12,6 +12,7 @@ import io.grpc.inprocess.InProcessServerBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.mmfuse.InvalidInputException;
 import io.mmfuse.collection.CollectionStore;
+import io.mmfuse.gan.Sampling;
 import io.mmfuse.image.ImageDecodeException;
 import io.mmfuse.server.grpc.GrpcApi;
 import io.mmfuse.server.grpc.v1.CaptionRequest;
@@ -39,16 +40,21 @@ class GenerationEndpointsTest {
         volatile boolean closed;
 
         static byte[] expected(String prompt, int samples, long seed) {
-            return ("\u0089PNG|" + prompt + "|" + samples + "|" + seed).getBytes(StandardCharsets.UTF_8);
+            return expected(prompt, samples, seed, Sampling.DEFAULT);
+        }
+
+        static byte[] expected(String prompt, int samples, long seed, Sampling sampling) {
+            return ("\u0089PNG|" + prompt + "|" + samples + "|" + seed + "|" + sampling.truncation() + "|"
+                    + sampling.candidates()).getBytes(StandardCharsets.UTF_8);
         }
 
         @Override
-        public byte[] generatePng(String prompt, int samples, long seed) {
+        public byte[] generatePng(String prompt, int samples, long seed, Sampling sampling) {
             threads.add(Thread.currentThread().getName());
             if (prompt.contains("zzz")) {
                 throw new InvalidInputException("text", "has only words the text model does not know");
             }
-            return expected(prompt, samples, seed);
+            return expected(prompt, samples, seed, sampling);
         }
 
         @Override
@@ -114,6 +120,8 @@ class GenerationEndpointsTest {
         assertThat(r.body()).isEqualTo(FakeGenerator.expected("a red circle", 3, 9));
         Http.BytesReply defaults = http.postForBytes("/v1/generate", "{\"text\":\"a cat\"}");
         assertThat(defaults.body()).isEqualTo(FakeGenerator.expected("a cat", 4, 1));
+        assertThat(http.postForBytes("/v1/generate", "{\"text\":\"a cat\",\"truncation\":0.5,\"candidates\":4}").body())
+                .isEqualTo(FakeGenerator.expected("a cat", 4, 1, new Sampling(0.5, 4)));
         assertThat(generator.threads).allMatch(t -> t.equals("mmfuse-batcher-generate"));
     }
 
@@ -125,6 +133,9 @@ class GenerationEndpointsTest {
         assertError(http.post("/v1/generate", "{\"text\":\"a dog\",\"samples\":0}"), 400, "samples");
         assertError(http.post("/v1/generate", "{\"text\":\"a dog\",\"samples\":17}"), 400, "samples");
         assertError(http.post("/v1/generate", "{\"text\":\"zzz qqq\"}"), 400, "text");
+        assertError(http.post("/v1/generate", "{\"text\":\"a dog\",\"truncation\":1.5}"), 400, "truncation");
+        assertError(http.post("/v1/generate", "{\"text\":\"a dog\",\"truncation\":\"low\"}"), 400, "truncation");
+        assertError(http.post("/v1/generate", "{\"text\":\"a dog\",\"candidates\":17}"), 400, "candidates");
         assertThat(http.postForBytes("/v1/generate", "{\"text\":\"a dog\"}").status()).isEqualTo(200);
     }
 
@@ -186,6 +197,10 @@ class GenerationEndpointsTest {
                         .getPng().toByteArray()).isEqualTo(FakeGenerator.expected("a red circle", 2, 5));
                 assertThat(stub.generate(GenerateRequest.newBuilder().setText("a cat").build()).getPng().toByteArray())
                         .isEqualTo(FakeGenerator.expected("a cat", 4, 0));
+                assertThat(stub.generate(GenerateRequest.newBuilder().setText("a cat").setTruncation(0f).setCandidates(3)
+                        .build()).getPng().toByteArray()).isEqualTo(FakeGenerator.expected("a cat", 4, 0, new Sampling(0, 3)));
+                assertStatus(() -> stub.generate(GenerateRequest.newBuilder().setText("a cat").setCandidates(-1).build()),
+                        Status.Code.INVALID_ARGUMENT, "candidates");
                 assertStatus(() -> stub.generate(GenerateRequest.newBuilder().setText("").build()), Status.Code.INVALID_ARGUMENT, "text");
                 assertStatus(() -> stub.generate(GenerateRequest.newBuilder().setText("zzz").build()), Status.Code.INVALID_ARGUMENT, "text");
 

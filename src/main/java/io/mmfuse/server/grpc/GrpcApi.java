@@ -2,6 +2,7 @@ package io.mmfuse.server.grpc;
 
 import com.google.protobuf.ByteString;
 import io.grpc.Context;
+import io.mmfuse.gan.Sampling;
 import io.grpc.Deadline;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -79,8 +80,12 @@ public final class GrpcApi extends MmfuseGrpc.MmfuseImplBase {
 
     @Override
     public void generate(GenerateRequest request, StreamObserver<GenerateResponse> out) {
-        serve(out, () -> GenerateResponse.newBuilder().setPng(ByteString.copyFrom(generation.generate(request.getText(),
-                request.getSamples() == 0 ? 4 : request.getSamples(), request.getSeed(), timeout()))).build());
+        serve(out, () -> {
+            Sampling sampling = new Sampling(request.hasTruncation() ? request.getTruncation() : 1,
+                    request.getCandidates() == 0 ? 1 : request.getCandidates());
+            return GenerateResponse.newBuilder().setPng(ByteString.copyFrom(generation.generate(request.getText(),
+                    request.getSamples() == 0 ? 4 : request.getSamples(), request.getSeed(), sampling, timeout()))).build();
+        });
     }
 
     @Override

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.Javalin;
+import io.mmfuse.gan.Sampling;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -190,12 +191,14 @@ public final class HttpApi {
         json(ctx, 200, out);
     }
 
-    /** {"text", "samples" (default 4), "seed" (default 1)} in, a PNG grid out. */
+    /** {"text", "samples" (default 4), "seed" (default 1), "truncation" (1), "candidates" (1)} in, a PNG grid out. */
     private void generate(Context ctx) {
         JsonNode body = JsonBodies.parseObject(ctx.bodyAsBytes());
         String text = JsonBodies.string(JsonBodies.required(body, "text"), "text");
+        Sampling sampling = new Sampling(JsonBodies.number(body, "truncation", 1),
+                JsonBodies.integer(body, "candidates", 1));
         byte[] png = generation.generate(text, JsonBodies.integer(body, "samples", 4), JsonBodies.integer(body, "seed", 1),
-                timeout(ctx));
+                sampling, timeout(ctx));
         ctx.status(200).contentType("image/png").result(png);
     }
 

@@ -92,6 +92,17 @@ final class JsonBodies {
         return out;
     }
 
+    static double number(JsonNode obj, String field, double fallback) {
+        JsonNode n = obj.get(field);
+        if (n == null || n.isNull()) {
+            return fallback;
+        }
+        if (!n.isNumber()) {
+            throw new InvalidInputException(field, "must be a number");
+        }
+        return n.asDouble();
+    }
+
     static int integer(JsonNode obj, String field, int fallback) {
         JsonNode n = obj.get(field);
         if (n == null || n.isNull()) {
