@@ -18,7 +18,9 @@
  *   <li>{@link io.mmfuse.gan.GanTrainer} with {@link io.mmfuse.gan.GanTrainOptions}: training,
  *       sample grids, checkpoints, resuming;</li>
  *   <li>{@link io.mmfuse.gan.GanCheckpoint}: the self-contained checkpoint directory;</li>
- *   <li>{@link io.mmfuse.gan.TextToImage}: generation from a checkpoint (library entry point);</li>
+ *   <li>{@link io.mmfuse.gan.TextToImage}: generation from a checkpoint (library entry point), drawn
+ *       as a {@link io.mmfuse.gan.Sampling} says (noise truncation, re-ranking of candidates by
+ *       {@link io.mmfuse.gan.CandidateRanking});</li>
  *   <li>{@link io.mmfuse.gan.SampleGrid}: images with their captions as one PNG.</li>
  * </ul>
  *
