@@ -1,5 +1,6 @@
 package io.mmfuse.cli;
 
+import io.mmfuse.InvalidInputException;
 import io.mmfuse.MmfuseException;
 import io.mmfuse.gan.Sampling;
 import io.mmfuse.gan.TextToImage;
@@ -32,6 +33,9 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--candidates", defaultValue = "1", description = "Images drawn for each one kept, 1 to 16: above 1 the one the checkpoint's retrieval model finds closest to the caption is kept (default: ${DEFAULT-VALUE}).")
     int candidates;
 
+    @Option(names = "--ranker", description = "Retrieval checkpoint that ranks the candidates instead of the GAN checkpoint's own, e.g. one trained with train --degrade 0.5 on the same data; needs --candidates above 1.")
+    Path ranker;
+
     @Option(names = "--out", defaultValue = "grid.png", description = "PNG file to write (default: ${DEFAULT-VALUE}).")
     Path out;
 
@@ -40,9 +44,11 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (ranker != null && candidates < 2) {
+            throw new InvalidInputException("--ranker", "ranks candidates; give --candidates 2 or more");
+        }
         Console.configureThreads(threads);
-        int cores = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        try (TextToImage gan = TextToImage.load(model, Devices.auto(), cores)) {
+        try (TextToImage gan = TextToImage.load(model, Devices.auto(), ranker)) {
             byte[] png = gan.generatePng(texts, samples, seed, new Sampling(truncation, candidates));
             AtomicFiles.write(out, png);
         } catch (IOException e) {

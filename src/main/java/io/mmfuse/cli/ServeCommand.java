@@ -51,6 +51,9 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--gan", description = "GAN checkpoint: enables POST /v1/generate and the gRPC Generate call.")
     Path gan;
 
+    @Option(names = "--gan-ranker", description = "Retrieval checkpoint that ranks the GAN's candidates (requests with candidates > 1) instead of the GAN checkpoint's own, e.g. one trained with train --degrade.")
+    Path ganRanker;
+
     @Option(names = "--captioner", description = "Captioner checkpoint: enables POST /v1/caption and the gRPC Caption call.")
     Path captioner;
 
@@ -80,7 +83,7 @@ final class ServeCommand implements Callable<Integer> {
         ImageGenerator generator = null;
         ImageCaptioner captionerModel = null;
         try {
-            generator = gan == null ? null : new CheckpointGenerator(TextToImage.load(gan, Devices.auto(), decodeThreads));
+            generator = gan == null ? null : new CheckpointGenerator(TextToImage.load(gan, Devices.auto(), ganRanker));
             captionerModel = captioner == null ? null : new CheckpointCaptioner(ImageToText.load(captioner, Devices.auto()));
             return MmfuseServer.builder().host(host).httpPort(httpPort).grpcPort(grpcPort)
                     .model(new CheckpointEmbeddingModel(model)).decodeThreads(decodeThreads).collectionsRoot(collections)

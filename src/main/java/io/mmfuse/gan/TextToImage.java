@@ -49,14 +49,18 @@ public final class TextToImage implements AutoCloseable {
 
     private final GanCheckpoint.Info info;
     private final MmfuseModel textModel;
+    /** Ranks candidates: textModel itself, or a retrieval model of the caller's that this instance owns. */
+    private final MmfuseModel ranker;
     private final Generator generator;
     private final Device device;
     private final ReentrantLock lock = new ReentrantLock();
     private volatile boolean closed;
 
-    private TextToImage(GanCheckpoint.Info info, MmfuseModel textModel, Generator generator, Device device) {
+    private TextToImage(GanCheckpoint.Info info, MmfuseModel textModel, MmfuseModel ranker, Generator generator,
+            Device device) {
         this.info = info;
         this.textModel = textModel;
+        this.ranker = ranker;
         this.generator = generator;
         this.device = device;
     }
@@ -80,13 +84,35 @@ public final class TextToImage implements AutoCloseable {
      *     unsupported format version, or the two do not fit together
      */
     public static TextToImage load(Path ganCheckpoint, DeviceChoice device) {
+        return load(ganCheckpoint, device, null);
+    }
+
+    /**
+     * As {@link #load(Path, DeviceChoice)}, but {@link Sampling#candidates()} are ranked by the retrieval
+     * model at {@code rankerCheckpoint} instead of the GAN checkpoint's own: one that reads generated
+     * images the way a person would, such as a model trained with {@code train --degrade}, picks better
+     * ({@code bench/results/generation-2026-11-29n-vm.md}). The ranker embeds the prompts with its own
+     * vocabulary, so a prompt must also have a word it knows; it must read images of the GAN's size.
+     *
+     * @param rankerCheckpoint a retrieval checkpoint ({@code train}'s {@code <out>/checkpoint}), or null
+     *     for the GAN checkpoint's own
+     */
+    public static TextToImage load(Path ganCheckpoint, DeviceChoice device, Path rankerCheckpoint) {
         if (device == null) {
             throw new InvalidInputException("device", "is required");
         }
         GanCheckpoint.Info info = GanCheckpoint.info(ganCheckpoint);
         MmfuseModel textModel = MmfuseModel.load(info.textModel(), device);
+        MmfuseModel ranker = null;
         Generator generator = null;
         try {
+            if (rankerCheckpoint != null) {
+                ranker = MmfuseModel.load(rankerCheckpoint, device);
+                if (ranker.config().imageSize() != info.config().imageSize()) {
+                    throw new InvalidInputException("ranker", rankerCheckpoint + " reads " + ranker.config().imageSize()
+                            + " px images; the GAN draws " + info.config().imageSize() + " px");
+                }
+            }
             if (textModel.dimension() != info.config().textDim()) {
                 throw new CheckpointException("GAN checkpoint " + ganCheckpoint + ": its text model embeds into "
                         + textModel.dimension() + " dimensions, the generator takes " + info.config().textDim());
@@ -97,9 +123,13 @@ public final class TextToImage implements AutoCloseable {
                         + info.config().captionVocabulary());
             }
             generator = GanCheckpoint.loadSampler(ganCheckpoint, device);
-            return new TextToImage(info, textModel, generator, Tensors.keep(device.toTorch()));
+            return new TextToImage(info, textModel, ranker != null ? ranker : textModel, generator,
+                    Tensors.keep(device.toTorch()));
         } catch (RuntimeException e) {
             textModel.close();
+            if (ranker != null) {
+                ranker.close();
+            }
             if (generator != null) {
                 generator.close();
             }
@@ -179,17 +209,24 @@ public final class TextToImage implements AutoCloseable {
             throw new InvalidInputException("sampling", "is required");
         }
         requireOpen();
+        boolean rerank = sampling.candidates() > 1;
+        boolean ownRanker = ranker == textModel;
         int[][] tokens = new int[prompts.size()][];
+        int[][] rankerTokens = rerank && !ownRanker ? new int[prompts.size()][] : null;
         for (int i = 0; i < prompts.size(); i++) {
-            tokens[i] = checkTokens(prompts.get(i), singleName != null ? singleName : "texts[" + i + "]");
+            String name = singleName != null ? singleName : "texts[" + i + "]";
+            tokens[i] = checkTokens(prompts.get(i), name);
+            if (rankerTokens != null) {
+                rankerTokens[i] = rankerTokens(prompts.get(i), name);
+            }
         }
         boolean learned = info.config().learnedCaptions();
-        boolean rerank = sampling.candidates() > 1;
-        if (rerank && textModel.config().imageSize() != info.config().imageSize()) {
+        if (rerank && ranker.config().imageSize() != info.config().imageSize()) {
             throw new InvalidInputException("candidates", "re-ranking needs a text model that reads "
-                    + info.config().imageSize() + " px images; this checkpoint's reads " + textModel.config().imageSize());
+                    + info.config().imageSize() + " px images; this checkpoint's reads " + textModel.config().imageSize()
+                    + " (load a ranker that does)");
         }
-        float[] embeddings = learned && !rerank ? null : textModel.embedTexts(prompts).data();
+        float[] embeddings = learned && !(rerank && ownRanker) ? null : textModel.embedTexts(prompts).data();
         int draws = samples * sampling.candidates();
         if ((long) prompts.size() * draws > MAX_DRAWS) {
             throw new InvalidInputException("candidates", prompts.size() + " prompts x " + samples + " samples x "
@@ -208,8 +245,12 @@ public final class TextToImage implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        return rerank ? CandidateRanking.best(images, textModel.embedDecoded(images, prompts.size() * draws),
-                embeddings, prompts.size(), samples, sampling.candidates()) : images;
+        if (!rerank) {
+            return images;
+        }
+        float[] rankText = ownRanker ? embeddings : ranker.embedTokens(rankerTokens).data();
+        return CandidateRanking.best(images, ranker.embedDecoded(images, prompts.size() * draws), rankText,
+                prompts.size(), samples, sampling.candidates());
     }
 
     private void checkPrompts(List<String> prompts) {
@@ -248,6 +289,14 @@ public final class TextToImage implements AutoCloseable {
         return textModel.tokenize(prompt, name); // throws for no token or only unknown words
     }
 
+    private int[] rankerTokens(String prompt, String name) {
+        try {
+            return ranker.tokenize(prompt, "ranker");
+        } catch (InvalidInputException e) {
+            throw new InvalidInputException(name, e.getMessage(), e); // "text: ranker: no word of ..."
+        }
+    }
+
     private void requireOpen() {
         if (closed) {
             throw new IllegalStateException("TextToImage is closed");
@@ -263,6 +312,9 @@ public final class TextToImage implements AutoCloseable {
                 generator.close();
                 device.close();
                 textModel.close();
+                if (ranker != textModel) {
+                    ranker.close();
+                }
             }
         } finally {
             lock.unlock();

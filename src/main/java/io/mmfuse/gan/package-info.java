@@ -20,7 +20,8 @@
  *   <li>{@link io.mmfuse.gan.GanCheckpoint}: the self-contained checkpoint directory;</li>
  *   <li>{@link io.mmfuse.gan.TextToImage}: generation from a checkpoint (library entry point), drawn
  *       as a {@link io.mmfuse.gan.Sampling} says (noise truncation, re-ranking of candidates by
- *       {@link io.mmfuse.gan.CandidateRanking});</li>
+ *       {@link io.mmfuse.gan.CandidateRanking} with the checkpoint's retrieval model or a ranker of
+ *       the caller's);</li>
  *   <li>{@link io.mmfuse.gan.SampleGrid}: images with their captions as one PNG.</li>
  * </ul>
  *

@@ -91,6 +91,25 @@ class GenerationCliTest {
         assertThat(rerank.exit()).isEqualTo(ExitCodes.BAD_INPUT);
         assertThat(CliTest.lastLine(rerank.err())).startsWith("error: candidates").contains("32");
         assertThat(dir.resolve("e.png")).doesNotExist();
+        // ... but a retrieval model of 64 px can
+        Path ranker = TrainingJob.run(new TrainingRequest(io.mmfuse.api.Datasets.open(data),
+                ModelConfig.defaults().toBuilder().imageSize(64).cnnWidth(4).commonDim(16).build(),
+                TrainConfig.builder().epochs(1).batchSize(16).threads(1).build(), 1, 100, dir.resolve("ranker"), null),
+                ProgressSink.NONE, s -> { }).checkpoint();
+        CliTest.Result ranked = CliTest.run("generate", "--model", out.resolve("checkpoint").toString(), "--text",
+                "a red circle", "--samples", "3", "--seed", "5", "--candidates", "2", "--ranker", ranker.toString(),
+                "--out", dir.resolve("f.png").toString(), "--threads", "1");
+        assertThat(ranked.exit()).as(ranked.err()).isZero();
+        assertThat(ImageHeader.read("f.png", Files.readAllBytes(dir.resolve("f.png"))).width()).isGreaterThanOrEqualTo(3 * 64);
+        CliTest.Result nothingToRank = CliTest.run("generate", "--model", out.resolve("checkpoint").toString(), "--text",
+                "a red circle", "--ranker", ranker.toString(), "--out", dir.resolve("g.png").toString());
+        assertThat(nothingToRank.exit()).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(CliTest.lastLine(nothingToRank.err())).startsWith("error: --ranker");
+        CliTest.Result wrongSize = CliTest.run("generate", "--model", out.resolve("checkpoint").toString(), "--text",
+                "a red circle", "--candidates", "2", "--ranker", textModel.toString(), "--out", dir.resolve("g.png").toString());
+        assertThat(wrongSize.exit()).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(CliTest.lastLine(wrongSize.err())).startsWith("error: ranker").contains("32 px");
+        assertThat(dir.resolve("g.png")).doesNotExist();
     }
 
     @Test

@@ -48,10 +48,15 @@ final class GanFixtures {
      * captions) to {@code dir}; its embeddings are arbitrary but fixed, which is all the GAN needs.
      */
     static Path textModel(Path dir) {
-        Vocabulary vocabulary = Vocabulary.build(captions(), new Tokenizer(), 1, 1000);
-        ModelConfig mc = ModelConfig.builder().imageSize(64).cnnWidth(4).commonDim(TEXT_DIM).tokenDim(16).hiddenDim(32)
-                .vocabSize(vocabulary.size()).maxTokens(12).dropout(0.0).build();
-        try (MultimodalAutoencoder m = MultimodalAutoencoder.create(mc, CPU, 3)) {
+        return textModel(dir, 64, 3, captions());
+    }
+
+    /** As {@link #textModel(Path)} with other weights, image size or vocabulary: a second retrieval model. */
+    static Path textModel(Path dir, int imageSize, long seed, List<String> vocabularyCaptions) {
+        Vocabulary vocabulary = Vocabulary.build(vocabularyCaptions, new Tokenizer(), 1, 1000);
+        ModelConfig mc = ModelConfig.builder().imageSize(imageSize).cnnWidth(4).commonDim(TEXT_DIM).tokenDim(16)
+                .hiddenDim(32).vocabSize(vocabulary.size()).maxTokens(12).dropout(0.0).build();
+        try (MultimodalAutoencoder m = MultimodalAutoencoder.create(mc, CPU, seed)) {
             Checkpoint.save(dir, mc, m, Map.of(MmfuseModel.VOCABULARY_FILE, vocabulary.toJson()));
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -142,6 +142,38 @@ class TextToImageTest {
         }
     }
 
+    @Test
+    void aRankerOfTheCallersRanksTheSameCandidatesByItsOwnEmbeddings() {
+        Path rankerDir = GanFixtures.textModel(tmp.resolve("ranker"), 64, 11, GanFixtures.captions());
+        String p = prompts.get(1);
+        int samples = 4;
+        int candidates = 4;
+        Sampling sampling = Sampling.DEFAULT.withCandidates(candidates);
+        float[] plain = t2i.generate(p, samples * candidates, 4L);
+        try (TextToImage ranked = TextToImage.load(checkpoint, GanFixtures.CPU, rankerDir);
+             MmfuseModel ranker = MmfuseModel.load(rankerDir, GanFixtures.CPU)) {
+            float[] out = ranked.generate(p, samples, 4L, sampling);
+            assertThat(out).containsExactly(CandidateRanking.best(plain, ranker.embedDecoded(plain, samples * candidates),
+                    ranker.embedTexts(List.of(p)).data(), 1, samples, candidates));
+            assertThat(out).as("picked by another model than the checkpoint's").isNotEqualTo(t2i.generate(p, samples, 4L, sampling));
+            assertThat(ranked.generate(p, samples, 4L)).as("one candidate: nothing to rank").containsExactly(t2i.generate(p, samples, 4L));
+        }
+    }
+
+    @Test
+    void aRankerMustReadTheGansImagesAndThePromptsWords() {
+        Path small = GanFixtures.textModel(tmp.resolve("ranker-32"), 32, 11, GanFixtures.captions());
+        assertRejected(() -> TextToImage.load(checkpoint, GanFixtures.CPU, small), "ranker");
+        String word = "circle";
+        Path narrow = GanFixtures.textModel(tmp.resolve("ranker-narrow"), 64, 11,
+                GanFixtures.captions().stream().filter(c -> !c.contains(word)).toList());
+        try (TextToImage ranked = TextToImage.load(checkpoint, GanFixtures.CPU, narrow)) {
+            assertThat(ranked.generate(word, 1, 1L)).as("no candidates, no ranker").hasSize(FLOATS);
+            assertThatThrownBy(() -> ranked.generate(word, 1, 1L, Sampling.DEFAULT.withCandidates(2)))
+                    .isInstanceOf(InvalidInputException.class).hasMessageContaining("text: ranker:");
+        }
+    }
+
     private static double dot(float[] a, float[] b) {
         double s = 0;
         for (int i = 0; i < a.length; i++) {
