@@ -21,7 +21,8 @@
 #
 # RUN_DIR (default runs/generation-lever); MMFUSE_DIST runs a frozen build, as for ./mmfuse; TEXT_MODEL
 #   (default $RUN_DIR/shapes-retrieval/checkpoint) the retrieval model a run is conditioned on and scored by
-#   through the matching loss.
+#   through the matching loss; NOISE_SEED (default 7) the noise of the generated images, to confirm a
+#   result on a fresh draw.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 run="${RUN_DIR:-runs/generation-lever}"

@@ -20,7 +20,6 @@ import io.mmfuse.eval.generation.ClassifierProgress;
 import io.mmfuse.eval.generation.ClassifierTrainConfig;
 import io.mmfuse.eval.generation.EvaluationTargets;
 import io.mmfuse.eval.generation.RPrecision;
-import io.mmfuse.gan.CandidateRanking;
 import io.mmfuse.gan.Sampling;
 import io.mmfuse.gan.TextToImage;
 import io.mmfuse.model.DeviceChoice;
@@ -58,7 +57,8 @@ public final class GenerationEval {
     static final SyntheticShapes.Config SHAPES = SyntheticShapes.Config.defaults().withSeed(42)
             .withSplitSizes(3000, 300, 500).withHeldOutFromTrain(HELD_OUT);
     private static final int CHUNK = TextToImage.MAX_PROMPTS;
-    private static final long NOISE_SEED = 7;
+    /** Seed of the generators' noise; -Dmmfuse.bench.noiseSeed (lever.sh: NOISE_SEED) draws a fresh set of images. */
+    private static final long NOISE_SEED = Long.getLong("mmfuse.bench.noiseSeed", 7);
     private static final long NEGATIVES_SEED = 11;
 
     private GenerationEval() {
@@ -187,12 +187,10 @@ public final class GenerationEval {
             out.append(judge.testAccuracy().markdownRows("real test images (ceiling)")).append("\n");
             for (Map.Entry<String, Path> gan : gans.entrySet()) {
                 String[] spec = gan.getValue().toString().split("\\^", 2); // CKPT or CKPT^RANKER_CKPT
-                try (TextToImage generator = TextToImage.load(Path.of(spec[0]), Devices.auto(), threads);
-                     MmfuseModel ranker = spec.length == 1 ? null : MmfuseModel.load(Path.of(spec[1]), Devices.auto())) {
+                try (TextToImage generator = TextToImage.load(Path.of(spec[0]), Devices.auto(),
+                        spec.length == 1 ? null : Path.of(spec[1]))) {
                     List<String> captions = targets.stream().map(AttributeTarget::caption).toList();
-                    Sampling sampling = sampling(gan.getKey());
-                    float[] images = ranker == null ? generate(generator, captions, sampling)
-                            : generateRanked(generator, captions, sampling, ranker);
+                    float[] images = generate(generator, captions, sampling(gan.getKey()));
                     List<SceneAttributes> read = judge.classifier().predict(images, captions.size());
                     AttributeAccuracy.Report r = AttributeAccuracy.score(read, targets, HELD_OUT);
                     out.append(r.markdownRows(gan.getKey() + " (step " + generator.step() + ")")).append("\n");
@@ -304,25 +302,6 @@ public final class GenerationEval {
         }
         String[] spec = label.substring(at + 1).split("x", 2);
         return new Sampling(Double.parseDouble(spec[0]), spec.length == 1 ? 1 : Integer.parseInt(spec[1]));
-    }
-
-    /**
-     * One image per caption, the best of {@code sampling.candidates()} by {@code ranker} instead of the
-     * checkpoint's own retrieval model; the candidates are the ones the checkpoint's own re-ranking sees.
-     */
-    private static float[] generateRanked(TextToImage generator, List<String> captions, Sampling sampling,
-            MmfuseModel ranker) {
-        int floats = 3 * generator.imageSize() * generator.imageSize();
-        int c = sampling.candidates();
-        float[] all = new float[captions.size() * floats];
-        for (int from = 0; from < captions.size(); from += CHUNK) {
-            List<String> chunk = captions.subList(from, Math.min(captions.size(), from + CHUNK));
-            float[] candidates = generator.generate(chunk, c, NOISE_SEED + from, sampling.withCandidates(1));
-            float[] best = CandidateRanking.best(candidates, ranker.embedDecoded(candidates, chunk.size() * c),
-                    ranker.embedTexts(chunk).data(), chunk.size(), 1, c);
-            System.arraycopy(best, 0, all, from * floats, best.length);
-        }
-        return all;
     }
 
     /** One image per caption, in chunks the generator accepts; rows follow {@code captions}. */
