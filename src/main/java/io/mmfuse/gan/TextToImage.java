@@ -210,23 +210,22 @@ public final class TextToImage implements AutoCloseable {
         }
         requireOpen();
         boolean rerank = sampling.candidates() > 1;
-        boolean ownRanker = ranker == textModel;
         int[][] tokens = new int[prompts.size()][];
-        int[][] rankerTokens = rerank && !ownRanker ? new int[prompts.size()][] : null;
+        int[][] rankerTokens = rerank && ranker != textModel ? new int[prompts.size()][] : tokens;
         for (int i = 0; i < prompts.size(); i++) {
             String name = singleName != null ? singleName : "texts[" + i + "]";
             tokens[i] = checkTokens(prompts.get(i), name);
-            if (rankerTokens != null) {
+            if (rankerTokens != tokens) {
                 rankerTokens[i] = rankerTokens(prompts.get(i), name);
             }
         }
-        boolean learned = info.config().learnedCaptions();
-        if (rerank && ranker.config().imageSize() != info.config().imageSize()) {
+        if (rerank && ranker.config().imageSize() != info.config().imageSize()) { // only the checkpoint's own: load checks a ranker
             throw new InvalidInputException("candidates", "re-ranking needs a text model that reads "
-                    + info.config().imageSize() + " px images; this checkpoint's reads " + textModel.config().imageSize()
+                    + info.config().imageSize() + " px images; this checkpoint's reads " + ranker.config().imageSize()
                     + " (load a ranker that does)");
         }
-        float[] embeddings = learned && !(rerank && ownRanker) ? null : textModel.embedTexts(prompts).data();
+        boolean learned = info.config().learnedCaptions();
+        float[] embeddings = learned ? null : textModel.embedTokens(tokens).data();
         int draws = samples * sampling.candidates();
         if ((long) prompts.size() * draws > MAX_DRAWS) {
             throw new InvalidInputException("candidates", prompts.size() + " prompts x " + samples + " samples x "
@@ -248,7 +247,8 @@ public final class TextToImage implements AutoCloseable {
         if (!rerank) {
             return images;
         }
-        float[] rankText = ownRanker ? embeddings : ranker.embedTokens(rankerTokens).data();
+        // the conditioning embeddings are the ranker's own when the ranker is the checkpoint's frozen text model
+        float[] rankText = ranker == textModel && embeddings != null ? embeddings : ranker.embedTokens(rankerTokens).data();
         return CandidateRanking.best(images, ranker.embedDecoded(images, prompts.size() * draws), rankText,
                 prompts.size(), samples, sampling.candidates());
     }

@@ -118,6 +118,13 @@ class LearnedCaptionsTest {
             float[] first = t2i.generate(prompts.get(0), 1, 1L);
             float[] second = t2i.generate(prompts.get(1), 1, 1L);
             assertThat(first).isNotEqualTo(second);
+            // re-ranking a learned-caption checkpoint scores with the frozen text model it was trained beside
+            float[] plain = t2i.generate(prompts.get(1), 16, 3L);
+            float[] expected = CandidateRanking.best(plain, model.embedDecoded(plain, 16),
+                    model.embedTexts(List.of(prompts.get(1))).data(), 1, 4, 4);
+            assertThat(expected).as("the fixture's ranking keeps more than the first draws")
+                    .isNotEqualTo(CandidateRanking.best(plain, model.embedDecoded(plain, 16), new float[model.dimension()], 1, 4, 4));
+            assertThat(t2i.generate(prompts.get(1), 4, 3L, Sampling.DEFAULT.withCandidates(4))).containsExactly(expected);
         }
     }
 
