@@ -71,6 +71,9 @@ final class TrainGanCommand implements Callable<Integer> {
     @Option(names = "--object-negatives", description = "With --order-negatives: half of the hard negatives replace one object instead (\"a red triangle above a blue square\" for a red circle above a blue square), so that the discriminator and the matching loss also check what each object is.")
     boolean objectNegatives;
 
+    @Option(names = "--lr", defaultValue = "2e-4", description = "Adam learning rate of both networks; with --resume it replaces the checkpoint's, so a last stretch can run at a decayed rate (default: ${DEFAULT-VALUE}).")
+    double lr;
+
     @Option(names = "--batch", defaultValue = "64", description = "Captions per step (default: ${DEFAULT-VALUE}).")
     int batch;
 
@@ -94,13 +97,16 @@ final class TrainGanCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (!(lr > 0) || Double.isInfinite(lr)) {
+            throw new InvalidInputException("--lr", "must be finite and > 0, got " + lr);
+        }
         Console.configureThreads(threads);
         int cores = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         GanConfig config = GanConfig.defaults().toBuilder().discriminator(mode(discriminator))
                 .generatorConditioning(conditioning(conditioning)).generatorUpsampling(upsampling(upsampling)).genWidth(width)
                 .discWidth(width).matchingWeight(matchingWeight).matchingShift(matchingShift).discriminatorShift(discriminatorShift).wordWeight(wordWeight)
                 .featureWeight(featureWeight).patchWeight(patchWeight).orderNegativeRate(orderNegativeRate).captionEncoder(captionEncoding(captionEncoder))
-                .objectNegatives(objectNegatives).batchSize(batch).seed(seed).threads(cores).build();
+                .objectNegatives(objectNegatives).lrG(lr).lrD(lr).batchSize(batch).seed(seed).threads(cores).build();
         GanTrainOptions.Builder options = GanTrainOptions.builder().maxSteps(steps)
                 .timeBudget(minutes == null ? null : Duration.ofMillis(Math.round(minutes * 60_000)))
                 .sampleEvery(sampleEvery == 0 ? Integer.MAX_VALUE : sampleEvery)

@@ -14,7 +14,7 @@ import io.mmfuse.InvalidInputException;
  *     (re-ranking, as DALL-E re-ranks with CLIP), at that many times the cost
  */
 public record Sampling(double truncation, int candidates) {
-    public static final int MAX_CANDIDATES = 16;
+    public static final int MAX_CANDIDATES = 64;
 
     /** What training's sample grids show: no truncation, no re-ranking. */
     public static final Sampling DEFAULT = new Sampling(1.0, 1);

@@ -41,7 +41,7 @@ class GenerationCliTest {
         CliTest.Result train = CliTest.run("train-gan", "--text-model", textModel.toString(), "--data", data.toString(),
                 "--out", out.toString(), "--steps", "3", "--width", "8", "--batch", "8", "--sample-every", "2",
                 "--checkpoint-every", "2", "--threads", "1", "--order-negatives", "0.5", "--object-negatives",
-                "--conditioning", "per-block", "--upsampling", "resize-conv", "--word-weight", "0.5");
+                "--conditioning", "per-block", "--upsampling", "resize-conv", "--word-weight", "0.5", "--lr", "1e-4");
         assertThat(train.exit()).as(train.err()).isZero();
         assertThat(train.out()).contains("trained 3 steps");
         assertThat(train.err() + train.out()).containsPattern(
@@ -51,6 +51,8 @@ class GenerationCliTest {
         assertThat(trained.objectNegatives()).isTrue();
         assertThat(trained.generatorUpsampling()).isEqualTo(io.mmfuse.gan.GanConfig.GeneratorUpsampling.RESIZE_CONV);
         assertThat(trained.wordWeight()).isEqualTo(0.5);
+        assertThat(trained.lrG()).isEqualTo(1e-4);
+        assertThat(trained.lrD()).isEqualTo(1e-4);
         assertThat(trained.wordClasses()).as("the text model's vocabulary size").isGreaterThan(2);
         assertThat(out.resolve("grid-000002.png")).exists();
         assertThat(out.resolve("grid-000003.png")).exists();
@@ -138,6 +140,11 @@ class GenerationCliTest {
                 "--out", dir.resolve("gan-m").toString(), "--matching-shift", "2");
         assertThat(m.exit()).isEqualTo(ExitCodes.BAD_INPUT);
         assertThat(CliTest.lastLine(m.err())).contains("matchingShift").contains("matching loss");
+        CliTest.Result lr = CliTest.run("train-gan", "--text-model", textModel.toString(), "--data", data.toString(),
+                "--out", dir.resolve("gan-l").toString(), "--lr", "0");
+        assertThat(lr.exit()).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(CliTest.lastLine(lr.err())).startsWith("error: --lr").contains("got 0");
+        assertThat(dir.resolve("gan-l")).doesNotExist();
         assertThat(dir.resolve("gan-y")).doesNotExist();
         assertThat(dir.resolve("gan-z")).doesNotExist();
         assertThat(dir.resolve("gan-u")).doesNotExist();

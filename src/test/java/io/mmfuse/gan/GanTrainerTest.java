@@ -248,6 +248,25 @@ class GanTrainerTest {
     }
 
     @Test
+    void aResumedRunTrainsAtItsOwnLearningRatesNotTheCheckpoints() {
+        Path out = tmp.resolve("decay");
+        GanConfig c = GanFixtures.tiny().build();
+        new GanTrainer(c, steps(2).outputDir(out).checkpointEvery(2).textModelDir(textModel).build(), GanProgressSink.NONE)
+                .train(data);
+        Path ckpt = out.resolve(GanTrainOptions.CHECKPOINT_DIR);
+        GanConfig decayed = c.toBuilder().lrG(1e-5).lrD(3e-5).build();
+        new GanTrainer(decayed, steps(3).outputDir(out).checkpointEvery(1).resumeFrom(ckpt).build(), GanProgressSink.NONE)
+                .train(data);
+        assertThat(GanCheckpoint.info(ckpt).config()).isEqualTo(decayed);
+        try (GanNetworks nets = GanNetworks.create(decayed, GanFixtures.CPU)) {
+            GanCheckpoint.restore(ckpt, nets);
+            // The Adam states saved after the resumed step carry the rates that step ran at.
+            assertThat(nets.optimizerG.param_groups().get(0).options().get_lr()).isEqualTo(1e-5);
+            assertThat(nets.optimizerD.param_groups().get(0).options().get_lr()).isEqualTo(3e-5);
+        }
+    }
+
+    @Test
     void aDivergedLossStopsTrainingWithTheStep() {
         float[] huge = new float[data.images().length];
         Arrays.fill(huge, 3e38f);
