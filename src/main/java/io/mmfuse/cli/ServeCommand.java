@@ -1,5 +1,6 @@
 package io.mmfuse.cli;
 
+import io.mmfuse.InvalidInputException;
 import io.mmfuse.api.MmfuseModel;
 import io.mmfuse.caption.ImageToText;
 import io.mmfuse.gan.TextToImage;
@@ -62,6 +63,9 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (ganRanker != null && gan == null) {
+            throw new InvalidInputException("--gan-ranker", "ranks the candidates of --gan, which is not given");
+        }
         Console.configureThreads(threads);
         int decodeThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         BatchingConfig batching = new BatchingConfig(maxBatch, Duration.ofNanos(maxWaitMicros * 1000), List.of(), queue,

@@ -101,4 +101,12 @@ class CliTest {
         assertThat(r.exit()).isIn(ExitCodes.FAILED, ExitCodes.BAD_INPUT);
         assertThat(lastLine(r.err())).startsWith("error: ").contains("nope");
     }
+
+    @Test
+    void aGanRankerWithoutAGanIsBadInputBeforeAnythingLoads() {
+        Result r = run("serve", "--checkpoint", checkpoint.toString(), "--gan-ranker", checkpoint.toString(),
+                "--http-port", "-1", "--grpc-port", "-1");
+        assertThat(r.exit()).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(lastLine(r.err())).startsWith("error: --gan-ranker").contains("--gan");
+    }
 }
