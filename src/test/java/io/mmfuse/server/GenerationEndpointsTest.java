@@ -135,7 +135,7 @@ class GenerationEndpointsTest {
         assertError(http.post("/v1/generate", "{\"text\":\"zzz qqq\"}"), 400, "text");
         assertError(http.post("/v1/generate", "{\"text\":\"a dog\",\"truncation\":1.5}"), 400, "truncation");
         assertError(http.post("/v1/generate", "{\"text\":\"a dog\",\"truncation\":\"low\"}"), 400, "truncation");
-        assertError(http.post("/v1/generate", "{\"text\":\"a dog\",\"candidates\":17}"), 400, "candidates");
+        assertError(http.post("/v1/generate", "{\"text\":\"a dog\",\"candidates\":" + (Sampling.MAX_CANDIDATES + 1) + "}"), 400, "candidates");
         assertThat(http.postForBytes("/v1/generate", "{\"text\":\"a dog\"}").status()).isEqualTo(200);
     }
 
