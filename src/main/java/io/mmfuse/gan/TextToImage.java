@@ -208,6 +208,12 @@ public final class TextToImage implements AutoCloseable {
         if (sampling == null) {
             throw new InvalidInputException("sampling", "is required");
         }
+        // before any tokenising or embedding: a request this large does no work
+        int draws = samples * sampling.candidates();
+        if ((long) prompts.size() * draws > MAX_DRAWS) {
+            throw new InvalidInputException("candidates", prompts.size() + " prompts x " + samples + " samples x "
+                    + sampling.candidates() + " candidates is more than " + MAX_DRAWS + " images per call");
+        }
         requireOpen();
         boolean rerank = sampling.candidates() > 1;
         int[][] tokens = new int[prompts.size()][];
@@ -226,11 +232,6 @@ public final class TextToImage implements AutoCloseable {
         }
         boolean learned = info.config().learnedCaptions();
         float[] embeddings = learned ? null : textModel.embedTokens(tokens).data();
-        int draws = samples * sampling.candidates();
-        if ((long) prompts.size() * draws > MAX_DRAWS) {
-            throw new InvalidInputException("candidates", prompts.size() + " prompts x " + samples + " samples x "
-                    + sampling.candidates() + " candidates is more than " + MAX_DRAWS + " images per call");
-        }
         float[] images;
         lock.lock();
         try {
