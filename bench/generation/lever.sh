@@ -18,7 +18,12 @@
 #   NAME@PSIxC also keeps the best of C candidates by the run's retrieval model (generate --candidates),
 #   and NAME@PSIxC^RANKER ranks the same candidates with the retrieval model $RUN_DIR/RANKER/checkpoint
 #   instead; so `eval R.md a a@0.5 a@0 a@1x8` compares truncations and re-ranking of one checkpoint under one judge.
+# ranking: RankingStudy (GenerationEval ranking): one draw of CANDIDATES images per test caption from each named
+#   run, ranked by each of the retrieval critics $RUN_DIR/CRITIC/checkpoint, by all of them, by the run's own
+#   discriminator and by each judge's reading, every selection scored by JUDGES judges:
+#   `lever.sh ranking R.md 3 64 shapes-retrieval-degraded,critic-s2 full-270`.
 #
+# EVAL_HEAP (default 6g): the evaluation JVM's heap (ranking holds every candidate, about 1.6 GB per run at 64).
 # RUN_DIR (default runs/generation-lever); MMFUSE_DIST runs a frozen build, as for ./mmfuse; TEXT_MODEL
 #   (default $RUN_DIR/shapes-retrieval/checkpoint) the retrieval model a run is conditioned on and scored by
 #   through the matching loss; NOISE_SEED (default 7) the noise of the generated images, to confirm a
@@ -50,5 +55,15 @@ case "${1:-}" in
     done
     evalmain shapes "$run/shapes-data" 10 "$report" "${pairs[@]}"
     ;;
-  *) echo "usage: $0 train NAME MINUTES [options...] | eval REPORT.md NAME..." >&2; exit 2 ;;
+  ranking)
+    [[ $# -ge 6 ]] || { echo "usage: $0 ranking REPORT.md JUDGES CANDIDATES CRITIC[,CRITIC...] NAME..." >&2; exit 2; }
+    report="$2" judges="$3" candidates="$4" critics=()
+    IFS=, read -ra names <<<"$5"
+    for c in "${names[@]}"; do critics+=("$run/$c/checkpoint"); done
+    shift 5
+    pairs=()
+    for name in "$@"; do pairs+=("$name=$run/$name/checkpoint"); done
+    evalmain ranking "$run/shapes-data" 10 "$report" "$judges" "$candidates" "$(IFS=,; echo "${critics[*]}")" "${pairs[@]}"
+    ;;
+  *) echo "usage: $0 train NAME MINUTES [options...] | eval REPORT.md NAME... | ranking REPORT.md JUDGES CANDIDATES CRITICS NAME..." >&2; exit 2 ;;
 esac

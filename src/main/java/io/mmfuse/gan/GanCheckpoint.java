@@ -143,6 +143,30 @@ public final class GanCheckpoint {
     }
 
     /**
+     * The discriminator of a checkpoint, in eval mode on {@code device} (spectral-norm vectors frozen, so
+     * scoring images changes nothing), for {@link TextToImage#discriminatorScores}.
+     */
+    static Discriminator loadDiscriminator(Path dir, DeviceChoice device) {
+        Path root = requireDirectory(dir);
+        Manifest m = readManifest(root);
+        verify(root, m, List.of(DISCRIMINATOR));
+        Discriminator d = Tensors.keep(new Discriminator(m.config()));
+        try {
+            if (device.isCuda()) {
+                try (PointerScope scope = new PointerScope()) {
+                    d.to(device.toTorch(), false);
+                }
+            }
+            readModule(root, DISCRIMINATOR, d, device);
+        } catch (RuntimeException e) {
+            d.close();
+            throw e;
+        }
+        d.eval();
+        return d;
+    }
+
+    /**
      * Loads weights, moving average and Adam states into {@code nets} for resuming.
      *
      * @return the step the checkpoint was written at

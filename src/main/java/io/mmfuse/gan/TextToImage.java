@@ -52,16 +52,22 @@ public final class TextToImage implements AutoCloseable {
     /** Ranks candidates: textModel itself, or a retrieval model of the caller's that this instance owns. */
     private final MmfuseModel ranker;
     private final Generator generator;
+    private final Path checkpoint;
+    private final DeviceChoice deviceChoice;
+    /** Loaded by the first {@link #discriminatorScores} call (sampling never needs it); guarded by lock. */
+    private Discriminator discriminator;
     private final Device device;
     private final ReentrantLock lock = new ReentrantLock();
     private volatile boolean closed;
 
     private TextToImage(GanCheckpoint.Info info, MmfuseModel textModel, MmfuseModel ranker, Generator generator,
-            Device device) {
+            Path checkpoint, DeviceChoice deviceChoice, Device device) {
         this.info = info;
         this.textModel = textModel;
         this.ranker = ranker;
         this.generator = generator;
+        this.checkpoint = checkpoint;
+        this.deviceChoice = deviceChoice;
         this.device = device;
     }
 
@@ -123,8 +129,8 @@ public final class TextToImage implements AutoCloseable {
                         + info.config().captionVocabulary());
             }
             generator = GanCheckpoint.loadSampler(ganCheckpoint, device);
-            return new TextToImage(info, textModel, ranker != null ? ranker : textModel, generator,
-                    Tensors.keep(device.toTorch()));
+            return new TextToImage(info, textModel, ranker != null ? ranker : textModel, generator, ganCheckpoint,
+                    device, Tensors.keep(device.toTorch()));
         } catch (RuntimeException e) {
             textModel.close();
             if (ranker != null) {
@@ -185,6 +191,59 @@ public final class TextToImage implements AutoCloseable {
     public byte[] generatePng(List<String> prompts, int samples, long seed, Sampling sampling) {
         float[] images = generate(prompts, samples, seed, sampling);
         return SampleGrid.png(images, prompts.size(), samples, prompts);
+    }
+
+    /**
+     * The checkpoint's discriminator logit for each image against its prompt: higher is more real and
+     * better matched (an unconditional discriminator ignores the prompt). Images of other generators, or
+     * real ones, can be scored too. The first call loads the discriminator (and throws
+     * {@link CheckpointException} when its file is missing or corrupt). On synthetic shapes, keeping the
+     * best of several draws by this score picks worse images than the retrieval model's ranking
+     * ({@code bench/results/generation-2026-11-29p-vm.md}), so {@link Sampling} does not use it.
+     *
+     * @param prompts 1 to {@value #MAX_PROMPTS}
+     * @param images prompts x perPrompt x 3 x 64 x 64 floats in [-1, 1], prompt i's images first
+     * @return prompts x perPrompt logits, in image order
+     */
+    public float[] discriminatorScores(List<String> prompts, float[] images, int perPrompt) {
+        checkPrompts(prompts);
+        if (perPrompt < 1 || (long) prompts.size() * perPrompt > MAX_DRAWS) {
+            throw new InvalidInputException("perPrompt", "must be in [1, " + MAX_DRAWS / prompts.size() + "] for "
+                    + prompts.size() + " prompts, got " + perPrompt);
+        }
+        int imageFloats = info.config().imageFloats();
+        long expected = (long) prompts.size() * perPrompt * imageFloats;
+        if (images == null || images.length != expected) {
+            throw new InvalidInputException("images", (images == null ? "null" : images.length + " floats")
+                    + ", expected " + expected + " (" + prompts.size() + " x " + perPrompt + " images of "
+                    + imageFloats + ")");
+        }
+        for (int i = 0; i < images.length; i++) {
+            if (!Float.isFinite(images[i])) {
+                throw new InvalidInputException("images", "image " + i / imageFloats + " holds " + images[i]);
+            }
+        }
+        requireOpen();
+        int[][] tokens = new int[prompts.size()][];
+        for (int i = 0; i < tokens.length; i++) {
+            tokens[i] = checkTokens(prompts.get(i), "texts[" + i + "]");
+        }
+        float[] text = info.config().learnedCaptions() ? null : textModel.embedTokens(tokens).data();
+        lock.lock();
+        try {
+            requireOpen();
+            if (discriminator == null) {
+                discriminator = GanCheckpoint.loadDiscriminator(checkpoint, deviceChoice);
+            }
+            return DiscriminatorScores.score(discriminator, info.config(), device, text, tokens, images,
+                    prompts.size(), perPrompt);
+        } catch (MmfuseException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw Tensors.nativeFailure("scoring images with the discriminator", e);
+        } finally {
+            lock.unlock();
+        }
     }
 
     public GanConfig config() {
@@ -311,6 +370,9 @@ public final class TextToImage implements AutoCloseable {
             if (!closed) {
                 closed = true;
                 generator.close();
+                if (discriminator != null) {
+                    discriminator.close();
+                }
                 device.close();
                 textModel.close();
                 if (ranker != textModel) {

@@ -2,12 +2,14 @@ package io.mmfuse.gan;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.withPrecision;
 
 import io.mmfuse.InvalidInputException;
 import io.mmfuse.api.MmfuseModel;
 import io.mmfuse.model.Tensors;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -125,6 +127,15 @@ class LearnedCaptionsTest {
             assertThat(expected).as("the fixture's ranking keeps more than the first draws")
                     .isNotEqualTo(CandidateRanking.best(plain, model.embedDecoded(plain, 16), new float[model.dimension()], 1, 4, 4));
             assertThat(t2i.generate(prompts.get(1), 4, 3L, Sampling.DEFAULT.withCandidates(4))).containsExactly(expected);
+            // the discriminator scores with its own caption encoder, each image against its own prompt (equal
+            // up to float rounding: LibTorch's CPU kernels block differently for other batch sizes)
+            float[] both = t2i.generate(prompts, 3, 2L);
+            float[] scores = t2i.discriminatorScores(prompts, both, 3);
+            assertThat(Arrays.copyOf(scores, 3)).containsExactly(t2i.discriminatorScores(prompts.subList(0, 1),
+                    Arrays.copyOf(both, 3 * config.imageFloats()), 3), withPrecision(1e-5f));
+            assertThat(Arrays.copyOfRange(scores, 3, 6)).containsExactly(t2i.discriminatorScores(prompts.subList(1, 2),
+                    Arrays.copyOfRange(both, 3 * config.imageFloats(), both.length), 3), withPrecision(1e-5f));
+            assertThat(t2i.discriminatorScores(List.of(prompts.get(1), prompts.get(0)), both, 3)).isNotEqualTo(scores);
         }
     }
 

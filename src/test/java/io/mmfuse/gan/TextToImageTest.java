@@ -2,12 +2,14 @@ package io.mmfuse.gan;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.offset;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_COLOR;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.imdecode;
 
 import io.mmfuse.InvalidInputException;
 import io.mmfuse.io.CheckpointFiles;
 import io.mmfuse.api.MmfuseModel;
+import io.mmfuse.model.Tensors;
 import io.mmfuse.train.CheckpointException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,6 +22,7 @@ import java.util.concurrent.Future;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.pytorch.NoGradGuard;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -232,6 +235,59 @@ class TextToImageTest {
         assertRejected(() -> t2i.generate(prompts.get(0), TextToImage.MAX_SAMPLES + 1, 0), "samples");
         assertRejected(() -> t2i.generate(List.of(prompts.get(0), "  "), 1, 0), "texts[1]");
         assertRejected(() -> t2i.generate(List.of(), 1, 0), "texts");
+    }
+
+    @Test
+    void discriminatorScoresAreTheCheckpointsDiscriminatorOnEachImageAgainstItsOwnPrompt() {
+        int perPrompt = 40; // 80 images: more than one of the scorer's batches
+        float[] images = t2i.generate(prompts, perPrompt, 3L);
+        float[] scores = t2i.discriminatorScores(prompts, images, perPrompt);
+        assertThat(scores).hasSize(2 * perPrompt);
+        try (MmfuseModel text = MmfuseModel.load(checkpoint.resolve(GanCheckpoint.TEXT_MODEL_DIR), GanFixtures.CPU);
+                Discriminator d = GanCheckpoint.loadDiscriminator(checkpoint, GanFixtures.CPU)) {
+            float[] embeddings = text.embedTexts(prompts).data();
+            int dim = text.dimension();
+            for (int i : new int[] {0, 39, 40, 63, 64, 79}) {
+                int row = i / perPrompt;
+                try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+                    float[] own = Tensors.toHeap(d.forward(
+                            Tensors.floats(images, i * FLOATS, FLOATS, GanFixtures.CPU.toTorch(), 1, 3, 64, 64),
+                            Tensors.floats(embeddings, row * dim, dim, GanFixtures.CPU.toTorch(), 1, dim)));
+                    assertThat(scores[i]).as("image %d, prompt %d", i, row).isCloseTo(own[0], offset(1e-4f));
+                }
+            }
+        }
+        // the same images against the other prompts: a matching-aware discriminator reads the caption
+        List<String> swapped = List.of(prompts.get(1), prompts.get(0));
+        assertThat(t2i.discriminatorScores(swapped, images, perPrompt)).isNotEqualTo(scores);
+        assertThat(t2i.discriminatorScores(prompts, images, perPrompt)).containsExactly(scores);
+    }
+
+    @Test
+    void discriminatorScoresRejectImagesThatDoNotFitByName() {
+        float[] images = t2i.generate(prompts, 2, 3L);
+        assertRejected(() -> t2i.discriminatorScores(prompts, Arrays.copyOf(images, images.length - 1), 2), "images");
+        assertRejected(() -> t2i.discriminatorScores(prompts, images, 1), "images");
+        assertRejected(() -> t2i.discriminatorScores(prompts, null, 2), "images");
+        assertRejected(() -> t2i.discriminatorScores(prompts, images, 0), "perPrompt");
+        assertRejected(() -> t2i.discriminatorScores(List.of(), images, 2), "texts");
+        float[] nan = images.clone();
+        nan[FLOATS + 5] = Float.NaN;
+        assertThatThrownBy(() -> t2i.discriminatorScores(prompts, nan, 2)).isInstanceOfSatisfying(InvalidInputException.class,
+                e -> assertThat(e).hasMessageContaining("image 1"));
+    }
+
+    @Test
+    void aCorruptDiscriminatorFailsOnlyTheCallThatScoresWithIt() throws Exception {
+        Path copy = tmp.resolve("copy");
+        CheckpointFiles.copyTree(checkpoint, copy);
+        Files.write(copy.resolve(GanCheckpoint.DISCRIMINATOR), "truncated".getBytes(StandardCharsets.UTF_8));
+        try (TextToImage loaded = TextToImage.load(copy, GanFixtures.CPU)) {
+            float[] images = loaded.generate(prompts.get(0), 2, 3L);
+            assertThat(images).containsExactly(t2i.generate(prompts.get(0), 2, 3L));
+            assertThatThrownBy(() -> loaded.discriminatorScores(prompts.subList(0, 1), images, 2))
+                    .isInstanceOf(CheckpointException.class).hasMessageContaining("checksum");
+        }
     }
 
     @Test

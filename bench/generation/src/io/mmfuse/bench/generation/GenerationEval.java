@@ -47,6 +47,8 @@ import java.util.Set;
  *   relations DATA_DIR RETRIEVAL_CHECKPOINT MD_FILE [NAME=GAN_CHECKPOINT...]
  *   shapes  DATA_DIR CLASSIFIER_MINUTES MD_FILE NAME=GAN_CHECKPOINT...
  *   flickr  DATA_DIR RETRIEVAL_CHECKPOINT MD_FILE NAME=GAN_CHECKPOINT...
+ *   ranking DATA_DIR CLASSIFIER_MINUTES MD_FILE JUDGES CANDIDATES CRITIC_CHECKPOINT[,CRITIC...] NAME=GAN_CHECKPOINT...
+ *                                             (which score picks the best candidate: {@link RankingStudy})
  * </pre>
  */
 public final class GenerationEval {
@@ -74,6 +76,9 @@ public final class GenerationEval {
             case "shapes" -> shapes(Path.of(args[1]), Double.parseDouble(args[2]), Path.of(args[3]),
                     gans(args, 4), threads);
             case "relations" -> relations(Path.of(args[1]), Path.of(args[2]), Path.of(args[3]), gans(args, 4), threads);
+            case "ranking" -> RankingStudy.run(firstTargets(Path.of(args[1])), Double.parseDouble(args[2]), Integer.parseInt(args[4]),
+                    Integer.parseInt(args[5]), java.util.Arrays.stream(args[6].split(",")).map(Path::of).toList(),
+                    Path.of(args[3]), gans(args, 7), threads, NOISE_SEED);
             case "flickr" -> flickr(Path.of(args[1]), Path.of(args[2]), Path.of(args[3]), gans(args, 4), threads);
             default -> throw new IllegalArgumentException("unknown mode " + args[0]);
         }
@@ -156,13 +161,7 @@ public final class GenerationEval {
     /** Attribute accuracy of generated images for the test captions, judged by a classifier trained on real images. */
     static void shapes(Path data, double classifierMinutes, Path md, Map<String, Path> gans, int threads)
             throws IOException {
-        Map<String, SceneSpec> scenes = SyntheticShapes.readScenes(data);
-        Dataset dataset = Datasets.open(data);
-        List<SceneSpec> testScenes = new ArrayList<>();
-        for (Sample s : dataset.test()) {
-            testScenes.add(scenes.get(s.imageId()));
-        }
-        List<AttributeTarget> targets = EvaluationTargets.of(testScenes, SHAPES.size());
+        List<AttributeTarget> targets = targets(data);
         long heldOutTargets = targets.stream().filter(t -> t.mentionsAny(HELD_OUT)).count();
         ClassifierTrainConfig train = ClassifierTrainConfig.builder().epochs(60)
                 .timeBudget(Duration.ofMillis(Math.round(classifierMinutes * 60_000))).threads(threads).build();
@@ -202,6 +201,22 @@ public final class GenerationEval {
             }
         }
         append(md, out.append(confusions).append("\n").toString());
+    }
+
+    /** The test targets, or the first -Dmmfuse.bench.captions of them (a quick check of a study's plumbing). */
+    private static List<AttributeTarget> firstTargets(Path data) throws IOException {
+        List<AttributeTarget> all = targets(data);
+        return all.subList(0, Math.min(all.size(), Integer.getInteger("mmfuse.bench.captions", all.size())));
+    }
+
+    /** What each test caption asks for, in the evaluation wording. */
+    static List<AttributeTarget> targets(Path data) throws IOException {
+        Map<String, SceneSpec> scenes = SyntheticShapes.readScenes(data);
+        List<SceneSpec> testScenes = new ArrayList<>();
+        for (Sample s : Datasets.open(data).test()) {
+            testScenes.add(scenes.get(s.imageId()));
+        }
+        return EvaluationTargets.of(testScenes, SHAPES.size());
     }
 
     /**
@@ -320,7 +335,7 @@ public final class GenerationEval {
         return all;
     }
 
-    private static void append(Path md, String text) throws IOException {
+    static void append(Path md, String text) throws IOException {
         Files.writeString(md, text, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
         System.out.print(text);
     }
