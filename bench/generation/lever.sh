@@ -17,7 +17,8 @@
 #   they share one judge. NAME@PSI scores run NAME with its noise truncated to PSI (generate --truncation),
 #   NAME@PSIxC also keeps the best of C candidates by the run's retrieval model (generate --candidates),
 #   and NAME@PSIxC^RANKER ranks the same candidates with the retrieval model $RUN_DIR/RANKER/checkpoint
-#   instead; so `eval R.md a a@0.5 a@0 a@1x8` compares truncations and re-ranking of one checkpoint under one judge.
+#   instead (NAME@PSIxC^R1+R2 ranks with several together, as `generate --ranker R1 --ranker R2`); so
+#   `eval R.md a a@0.5 a@0 a@1x8` compares truncations and re-ranking of one checkpoint under one judge.
 # ranking: RankingStudy (GenerationEval ranking): one draw of CANDIDATES images per test caption from each named
 #   run, ranked by each of the retrieval critics $RUN_DIR/CRITIC/checkpoint, by all of them, by the run's own
 #   discriminator and by each judge's reading, every selection scored by JUDGES judges:
@@ -50,7 +51,10 @@ case "${1:-}" in
     pairs=()
     for name in "$@"; do
       base="${name%%@*}"; base="${base%%^*}"
-      if [[ "$name" == *^* ]]; then pairs+=("$name=$run/$base/checkpoint^$run/${name#*^}/checkpoint")
+      if [[ "$name" == *^* ]]; then
+        IFS=+ read -ra rankers <<<"${name#*^}"
+        paths=(); for r in "${rankers[@]}"; do paths+=("$run/$r/checkpoint"); done
+        pairs+=("$name=$run/$base/checkpoint^$(IFS=+; echo "${paths[*]}")")
       else pairs+=("$name=$run/$base/checkpoint"); fi
     done
     evalmain shapes "$run/shapes-data" 10 "$report" "${pairs[@]}"

@@ -8,6 +8,7 @@ import io.mmfuse.io.AtomicFiles;
 import io.mmfuse.model.Devices;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -33,8 +34,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--candidates", defaultValue = "1", description = "Images drawn for each one kept, 1 to 64: above 1 the one the checkpoint's retrieval model finds closest to the caption is kept (default: ${DEFAULT-VALUE}).")
     int candidates;
 
-    @Option(names = "--ranker", description = "Retrieval checkpoint that ranks the candidates instead of the GAN checkpoint's own, e.g. one trained with train --degrade 0.5 on the same data; needs --candidates above 1.")
-    Path ranker;
+    @Option(names = "--ranker", description = "Retrieval checkpoint that ranks the candidates instead of the GAN checkpoint's own, e.g. one trained with train --degrade 0.5 on the same data; repeat it (up to 8) to rank by several together; needs --candidates above 1.")
+    List<Path> rankers = new ArrayList<>();
 
     @Option(names = "--out", defaultValue = "grid.png", description = "PNG file to write (default: ${DEFAULT-VALUE}).")
     Path out;
@@ -44,11 +45,11 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (ranker != null && candidates < 2) {
+        if (!rankers.isEmpty() && candidates < 2) {
             throw new InvalidInputException("--ranker", "ranks candidates; give --candidates 2 or more");
         }
         Console.configureThreads(threads);
-        try (TextToImage gan = TextToImage.load(model, Devices.auto(), ranker)) {
+        try (TextToImage gan = TextToImage.load(model, Devices.auto(), rankers)) {
             byte[] png = gan.generatePng(texts, samples, seed, new Sampling(truncation, candidates));
             AtomicFiles.write(out, png);
         } catch (IOException e) {

@@ -15,6 +15,7 @@ import io.mmfuse.server.MmfuseServer;
 import io.mmfuse.server.ServiceLimits;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -52,8 +53,8 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--gan", description = "GAN checkpoint: enables POST /v1/generate and the gRPC Generate call.")
     Path gan;
 
-    @Option(names = "--gan-ranker", description = "Retrieval checkpoint that ranks the GAN's candidates (requests with candidates > 1) instead of the GAN checkpoint's own, e.g. one trained with train --degrade.")
-    Path ganRanker;
+    @Option(names = "--gan-ranker", description = "Retrieval checkpoint that ranks the GAN's candidates (requests with candidates > 1) instead of the GAN checkpoint's own, e.g. one trained with train --degrade; repeat it (up to 8) to rank by several together.")
+    List<Path> ganRankers = new ArrayList<>();
 
     @Option(names = "--captioner", description = "Captioner checkpoint: enables POST /v1/caption and the gRPC Caption call.")
     Path captioner;
@@ -63,7 +64,7 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (ganRanker != null && gan == null) {
+        if (!ganRankers.isEmpty() && gan == null) {
             throw new InvalidInputException("--gan-ranker", "ranks the candidates of --gan, which is not given");
         }
         Console.configureThreads(threads);
@@ -87,7 +88,7 @@ final class ServeCommand implements Callable<Integer> {
         ImageGenerator generator = null;
         ImageCaptioner captionerModel = null;
         try {
-            generator = gan == null ? null : new CheckpointGenerator(TextToImage.load(gan, Devices.auto(), ganRanker));
+            generator = gan == null ? null : new CheckpointGenerator(TextToImage.load(gan, Devices.auto(), ganRankers));
             captionerModel = captioner == null ? null : new CheckpointCaptioner(ImageToText.load(captioner, Devices.auto()));
             return MmfuseServer.builder().host(host).httpPort(httpPort).grpcPort(grpcPort)
                     .model(new CheckpointEmbeddingModel(model)).decodeThreads(decodeThreads).collectionsRoot(collections)

@@ -1,11 +1,15 @@
 package io.mmfuse.gan;
 
+import io.mmfuse.InvalidInputException;
 import io.mmfuse.search.FloatMatrix;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * Keeps, of each group of candidate images, the one whose embedding is closest to its prompt's: the
  * re-ranking of {@link Sampling#candidates()}, public so that a caller can rank with a retrieval model
- * of its own.
+ * of its own. Several retrieval models rank together by the sum of their cosines, each standardised
+ * over the group's candidates, so that a model whose cosines spread wider does not outvote the others.
  */
 public final class CandidateRanking {
     private CandidateRanking() {
@@ -21,27 +25,87 @@ public final class CandidateRanking {
      */
     public static float[] best(float[] images, FloatMatrix imageEmbeddings, float[] textEmbeddings, int rows, int samples,
             int candidates) {
+        return best(images, List.of(cosines(imageEmbeddings, textEmbeddings, rows)), rows, samples, candidates);
+    }
+
+    /**
+     * The cosine of each image with its prompt: image i belongs to prompt i / (images / rows).
+     *
+     * @param imageEmbeddings one unit row per image, prompt 0's images first
+     * @param textEmbeddings rows unit vectors of the prompts, row-major
+     */
+    public static double[] cosines(FloatMatrix imageEmbeddings, float[] textEmbeddings, int rows) {
         int dim = imageEmbeddings.cols();
-        int imageFloats = images.length / (rows * samples * candidates);
-        float[] out = new float[rows * samples * imageFloats];
-        for (int r = 0; r < rows; r++) {
-            for (int j = 0; j < samples; j++) {
-                int best = -1;
-                double bestScore = Double.NEGATIVE_INFINITY;
-                for (int c = 0; c < candidates; c++) {
-                    int image = (r * samples + j) * candidates + c;
-                    double score = 0;
-                    for (int d = 0; d < dim; d++) {
-                        score += (double) imageEmbeddings.get(image, d) * textEmbeddings[r * dim + d];
-                    }
-                    if (score > bestScore) {
-                        bestScore = score;
-                        best = image;
-                    }
-                }
-                System.arraycopy(images, best * imageFloats, out, (r * samples + j) * imageFloats, imageFloats);
+        int n = imageEmbeddings.rows();
+        int perRow = n / rows;
+        double[] out = new double[n];
+        for (int image = 0; image < n; image++) {
+            int r = image / perRow;
+            double score = 0;
+            for (int d = 0; d < dim; d++) {
+                score += (double) imageEmbeddings.get(image, d) * textEmbeddings[r * dim + d];
             }
+            out[image] = score;
         }
         return out;
+    }
+
+    /**
+     * @param scores one score per image from each ranker (higher is better), in image order
+     * @return rows x samples images: for each sample the candidate with the highest score; with several
+     *     rankers, the highest sum of their scores each standardised (zero mean, unit deviation) over
+     *     the sample's candidates; the first on ties
+     */
+    public static float[] best(float[] images, List<double[]> scores, int rows, int samples, int candidates) {
+        int n = rows * samples * candidates;
+        if (scores == null || scores.isEmpty()) {
+            throw new InvalidInputException("scores", "no ranker's scores given");
+        }
+        for (int k = 0; k < scores.size(); k++) {
+            if (scores.get(k).length != n) {
+                throw new InvalidInputException("scores[" + k + "]", scores.get(k).length + " scores for " + n + " images");
+            }
+        }
+        if (images.length % n != 0) {
+            throw new InvalidInputException("images", images.length + " floats do not split into " + n + " images");
+        }
+        int imageFloats = images.length / n;
+        float[] out = new float[rows * samples * imageFloats];
+        double[] sum = new double[candidates];
+        for (int group = 0; group < rows * samples; group++) {
+            int first = group * candidates;
+            Arrays.fill(sum, 0);
+            for (double[] s : scores) {
+                addGroup(s, first, candidates, scores.size() > 1, sum);
+            }
+            int best = 0;
+            for (int c = 1; c < candidates; c++) {
+                if (sum[c] > sum[best]) {
+                    best = c;
+                }
+            }
+            System.arraycopy(images, (first + best) * imageFloats, out, group * imageFloats, imageFloats);
+        }
+        return out;
+    }
+
+    /** Adds scores[first .. first + n) to sum, standardised over those n when asked (unchanged when all equal). */
+    private static void addGroup(double[] scores, int first, int n, boolean standardise, double[] sum) {
+        double mean = 0;
+        double sd = 1;
+        if (standardise) {
+            for (int c = 0; c < n; c++) {
+                mean += scores[first + c];
+            }
+            mean /= n;
+            double var = 0;
+            for (int c = 0; c < n; c++) {
+                var += (scores[first + c] - mean) * (scores[first + c] - mean);
+            }
+            sd = var > 0 ? Math.sqrt(var / n) : 1;
+        }
+        for (int c = 0; c < n; c++) {
+            sum[c] += (scores[first + c] - mean) / sd;
+        }
     }
 }

@@ -9,6 +9,7 @@ import io.mmfuse.model.NativeThreads;
 import io.mmfuse.model.Tensors;
 import io.mmfuse.train.CheckpointException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 import org.bytedeco.pytorch.Device;
@@ -46,11 +47,13 @@ public final class TextToImage implements AutoCloseable {
     public static final int MAX_SAMPLES = 64;
     public static final int MAX_PROMPTS = 64;
     public static final int MAX_DRAWS = 4096;
+    /** Retrieval models that may rank candidates together. */
+    public static final int MAX_RANKERS = 8;
 
     private final GanCheckpoint.Info info;
     private final MmfuseModel textModel;
-    /** Ranks candidates: textModel itself, or a retrieval model of the caller's that this instance owns. */
-    private final MmfuseModel ranker;
+    /** Rank candidates: textModel itself alone, or retrieval models of the caller's that this instance owns. */
+    private final List<MmfuseModel> rankers;
     private final Generator generator;
     private final Path checkpoint;
     private final DeviceChoice deviceChoice;
@@ -60,11 +63,11 @@ public final class TextToImage implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private volatile boolean closed;
 
-    private TextToImage(GanCheckpoint.Info info, MmfuseModel textModel, MmfuseModel ranker, Generator generator,
+    private TextToImage(GanCheckpoint.Info info, MmfuseModel textModel, List<MmfuseModel> rankers, Generator generator,
             Path checkpoint, DeviceChoice deviceChoice, Device device) {
         this.info = info;
         this.textModel = textModel;
-        this.ranker = ranker;
+        this.rankers = rankers;
         this.generator = generator;
         this.checkpoint = checkpoint;
         this.deviceChoice = deviceChoice;
@@ -90,7 +93,7 @@ public final class TextToImage implements AutoCloseable {
      *     unsupported format version, or the two do not fit together
      */
     public static TextToImage load(Path ganCheckpoint, DeviceChoice device) {
-        return load(ganCheckpoint, device, null);
+        return load(ganCheckpoint, device, List.of());
     }
 
     /**
@@ -104,16 +107,36 @@ public final class TextToImage implements AutoCloseable {
      *     for the GAN checkpoint's own
      */
     public static TextToImage load(Path ganCheckpoint, DeviceChoice device, Path rankerCheckpoint) {
+        return load(ganCheckpoint, device, rankerCheckpoint == null ? List.of() : List.of(rankerCheckpoint));
+    }
+
+    /**
+     * As {@link #load(Path, DeviceChoice, Path)} with several retrieval models that rank the candidates
+     * together ({@link CandidateRanking#best(float[], List, int, int, int)}: each one's cosines standardised
+     * over the candidates, then summed). Four critics trained alike with different seeds picked better
+     * than any one of them on synthetic shapes ({@code bench/results/generation-2026-11-29p-vm.md}). A
+     * prompt must have a word each of them knows.
+     *
+     * @param rankerCheckpoints 0 to {@value #MAX_RANKERS} retrieval checkpoints; none ranks with the GAN
+     *     checkpoint's own
+     */
+    public static TextToImage load(Path ganCheckpoint, DeviceChoice device, List<Path> rankerCheckpoints) {
         if (device == null) {
             throw new InvalidInputException("device", "is required");
         }
+        if (rankerCheckpoints == null || rankerCheckpoints.size() > MAX_RANKERS
+                || rankerCheckpoints.stream().anyMatch(java.util.Objects::isNull)) { // List.of().contains(null) throws
+            throw new InvalidInputException("ranker", "give 0 to " + MAX_RANKERS + " retrieval checkpoints, got "
+                    + rankerCheckpoints);
+        }
         GanCheckpoint.Info info = GanCheckpoint.info(ganCheckpoint);
         MmfuseModel textModel = MmfuseModel.load(info.textModel(), device);
-        MmfuseModel ranker = null;
+        List<MmfuseModel> rankers = new ArrayList<>();
         Generator generator = null;
         try {
-            if (rankerCheckpoint != null) {
-                ranker = MmfuseModel.load(rankerCheckpoint, device);
+            for (Path rankerCheckpoint : rankerCheckpoints) {
+                MmfuseModel ranker = MmfuseModel.load(rankerCheckpoint, device);
+                rankers.add(ranker);
                 if (ranker.config().imageSize() != info.config().imageSize()) {
                     throw new InvalidInputException("ranker", rankerCheckpoint + " reads " + ranker.config().imageSize()
                             + " px images; the GAN draws " + info.config().imageSize() + " px");
@@ -129,13 +152,11 @@ public final class TextToImage implements AutoCloseable {
                         + info.config().captionVocabulary());
             }
             generator = GanCheckpoint.loadSampler(ganCheckpoint, device);
-            return new TextToImage(info, textModel, ranker != null ? ranker : textModel, generator, ganCheckpoint,
-                    device, Tensors.keep(device.toTorch()));
+            return new TextToImage(info, textModel, rankers.isEmpty() ? List.of(textModel) : List.copyOf(rankers),
+                    generator, ganCheckpoint, device, Tensors.keep(device.toTorch()));
         } catch (RuntimeException e) {
             textModel.close();
-            if (ranker != null) {
-                ranker.close();
-            }
+            rankers.forEach(MmfuseModel::close);
             if (generator != null) {
                 generator.close();
             }
@@ -276,17 +297,18 @@ public final class TextToImage implements AutoCloseable {
         requireOpen();
         boolean rerank = sampling.candidates() > 1;
         int[][] tokens = new int[prompts.size()][];
-        int[][] rankerTokens = rerank && ranker != textModel ? new int[prompts.size()][] : tokens;
         for (int i = 0; i < prompts.size(); i++) {
-            String name = singleName != null ? singleName : "texts[" + i + "]";
-            tokens[i] = checkTokens(prompts.get(i), name);
-            if (rankerTokens != tokens) {
-                rankerTokens[i] = rankerTokens(prompts.get(i), name);
-            }
+            tokens[i] = checkTokens(prompts.get(i), singleName != null ? singleName : "texts[" + i + "]");
         }
-        if (rerank && ranker.config().imageSize() != info.config().imageSize()) { // only the checkpoint's own: load checks a ranker
+        // each ranker's tokens of the prompts, checked before any drawing
+        List<int[][]> rankerTokens = new ArrayList<>();
+        for (MmfuseModel ranker : rerank ? rankers : List.<MmfuseModel>of()) {
+            rankerTokens.add(ranker == textModel ? tokens : rankerTokens(ranker, prompts, singleName));
+        }
+        MmfuseModel own = rankers.get(0);
+        if (rerank && own == textModel && own.config().imageSize() != info.config().imageSize()) { // load checks other rankers
             throw new InvalidInputException("candidates", "re-ranking needs a text model that reads "
-                    + info.config().imageSize() + " px images; this checkpoint's reads " + ranker.config().imageSize()
+                    + info.config().imageSize() + " px images; this checkpoint's reads " + own.config().imageSize()
                     + " (load a ranker that does)");
         }
         boolean learned = info.config().learnedCaptions();
@@ -307,10 +329,16 @@ public final class TextToImage implements AutoCloseable {
         if (!rerank) {
             return images;
         }
-        // the conditioning embeddings are the ranker's own when the ranker is the checkpoint's frozen text model
-        float[] rankText = ranker == textModel && embeddings != null ? embeddings : ranker.embedTokens(rankerTokens).data();
-        return CandidateRanking.best(images, ranker.embedDecoded(images, prompts.size() * draws), rankText,
-                prompts.size(), samples, sampling.candidates());
+        List<double[]> scores = new ArrayList<>();
+        for (int k = 0; k < rankers.size(); k++) {
+            MmfuseModel ranker = rankers.get(k);
+            // the conditioning embeddings are the ranker's own when the ranker is the checkpoint's frozen text model
+            float[] rankText = ranker == textModel && embeddings != null ? embeddings
+                    : ranker.embedTokens(rankerTokens.get(k)).data();
+            scores.add(CandidateRanking.cosines(ranker.embedDecoded(images, prompts.size() * draws), rankText,
+                    prompts.size()));
+        }
+        return CandidateRanking.best(images, scores, prompts.size(), samples, sampling.candidates());
     }
 
     private void checkPrompts(List<String> prompts) {
@@ -349,12 +377,17 @@ public final class TextToImage implements AutoCloseable {
         return textModel.tokenize(prompt, name); // throws for no token or only unknown words
     }
 
-    private int[] rankerTokens(String prompt, String name) {
-        try {
-            return ranker.tokenize(prompt, "ranker");
-        } catch (InvalidInputException e) {
-            throw new InvalidInputException(name, e.getMessage(), e); // "text: ranker: no word of ..."
+    private static int[][] rankerTokens(MmfuseModel ranker, List<String> prompts, String singleName) {
+        int[][] out = new int[prompts.size()][];
+        for (int i = 0; i < out.length; i++) {
+            String name = singleName != null ? singleName : "texts[" + i + "]";
+            try {
+                out[i] = ranker.tokenize(prompts.get(i), "ranker");
+            } catch (InvalidInputException e) {
+                throw new InvalidInputException(name, e.getMessage(), e); // "text: ranker: no word of ..."
+            }
         }
+        return out;
     }
 
     private void requireOpen() {
@@ -375,8 +408,10 @@ public final class TextToImage implements AutoCloseable {
                 }
                 device.close();
                 textModel.close();
-                if (ranker != textModel) {
-                    ranker.close();
+                for (MmfuseModel ranker : rankers) {
+                    if (ranker != textModel) {
+                        ranker.close();
+                    }
                 }
             }
         } finally {

@@ -107,8 +107,15 @@ class GenerationCliTest {
                 "a red circle", "--ranker", ranker.toString(), "--out", dir.resolve("g.png").toString());
         assertThat(nothingToRank.exit()).isEqualTo(ExitCodes.BAD_INPUT);
         assertThat(CliTest.lastLine(nothingToRank.err())).startsWith("error: --ranker");
+        CliTest.Result two = CliTest.run("generate", "--model", out.resolve("checkpoint").toString(), "--text",
+                "a red circle", "--samples", "3", "--seed", "5", "--candidates", "2", "--ranker", ranker.toString(),
+                "--ranker", ranker.toString(), "--out", dir.resolve("h.png").toString(), "--threads", "1");
+        assertThat(two.exit()).as(two.err()).isZero();
+        assertThat(dir.resolve("h.png")).as("a ranker twice ranks as once").hasSameBinaryContentAs(dir.resolve("f.png"));
+        // the second ranker is checked too
         CliTest.Result wrongSize = CliTest.run("generate", "--model", out.resolve("checkpoint").toString(), "--text",
-                "a red circle", "--candidates", "2", "--ranker", textModel.toString(), "--out", dir.resolve("g.png").toString());
+                "a red circle", "--candidates", "2", "--ranker", ranker.toString(), "--ranker", textModel.toString(),
+                "--out", dir.resolve("g.png").toString());
         assertThat(wrongSize.exit()).isEqualTo(ExitCodes.BAD_INPUT);
         assertThat(CliTest.lastLine(wrongSize.err())).startsWith("error: ranker").contains("32 px");
         assertThat(dir.resolve("g.png")).doesNotExist();

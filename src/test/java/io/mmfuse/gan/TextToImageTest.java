@@ -164,6 +164,30 @@ class TextToImageTest {
     }
 
     @Test
+    void severalRankersRankTogetherByTheirStandardisedCosines() {
+        Path first = GanFixtures.textModel(tmp.resolve("ranker-a"), 64, 11, GanFixtures.captions());
+        Path second = GanFixtures.textModel(tmp.resolve("ranker-b"), 64, 12, GanFixtures.captions());
+        String p = prompts.get(1);
+        int samples = 4;
+        int candidates = 4;
+        Sampling sampling = Sampling.DEFAULT.withCandidates(candidates);
+        float[] plain = t2i.generate(p, samples * candidates, 4L);
+        try (TextToImage ranked = TextToImage.load(checkpoint, GanFixtures.CPU, List.of(first, second));
+             MmfuseModel a = MmfuseModel.load(first, GanFixtures.CPU);
+             MmfuseModel b = MmfuseModel.load(second, GanFixtures.CPU)) {
+            List<double[]> scores = List.of(
+                    CandidateRanking.cosines(a.embedDecoded(plain, samples * candidates), a.embedTexts(List.of(p)).data(), 1),
+                    CandidateRanking.cosines(b.embedDecoded(plain, samples * candidates), b.embedTexts(List.of(p)).data(), 1));
+            float[] together = CandidateRanking.best(plain, scores, 1, samples, candidates);
+            assertThat(together).as("the fixture's second ranker changes a pick")
+                    .isNotEqualTo(CandidateRanking.best(plain, scores.subList(0, 1), 1, samples, candidates));
+            assertThat(ranked.generate(p, samples, 4L, sampling)).containsExactly(together);
+        }
+        assertRejected(() -> TextToImage.load(checkpoint, GanFixtures.CPU,
+                java.util.Collections.nCopies(TextToImage.MAX_RANKERS + 1, first)), "ranker");
+    }
+
+    @Test
     void aRankerMustReadTheGansImagesAndThePromptsWords() {
         Path small = GanFixtures.textModel(tmp.resolve("ranker-32"), 32, 11, GanFixtures.captions());
         assertRejected(() -> TextToImage.load(checkpoint, GanFixtures.CPU, small), "ranker");

@@ -185,9 +185,10 @@ public final class GenerationEval {
             out.append(AttributeAccuracy.Report.markdownHeader()).append("\n");
             out.append(judge.testAccuracy().markdownRows("real test images (ceiling)")).append("\n");
             for (Map.Entry<String, Path> gan : gans.entrySet()) {
-                String[] spec = gan.getValue().toString().split("\\^", 2); // CKPT or CKPT^RANKER_CKPT
-                try (TextToImage generator = TextToImage.load(Path.of(spec[0]), Devices.auto(),
-                        spec.length == 1 ? null : Path.of(spec[1]))) {
+                String[] spec = gan.getValue().toString().split("\\^", 2); // CKPT or CKPT^RANKER_CKPT[+RANKER_CKPT...]
+                List<Path> rankers = spec.length == 1 ? List.of()
+                        : java.util.Arrays.stream(spec[1].split("\\+")).map(Path::of).toList();
+                try (TextToImage generator = TextToImage.load(Path.of(spec[0]), Devices.auto(), rankers)) {
                     List<String> captions = targets.stream().map(AttributeTarget::caption).toList();
                     float[] images = generate(generator, captions, sampling(gan.getKey()));
                     List<SceneAttributes> read = judge.classifier().predict(images, captions.size());
