@@ -68,16 +68,22 @@ final class ServeCommand implements Callable<Integer> {
             throw new InvalidInputException("--gan-ranker", "ranks the candidates of --gan, which is not given");
         }
         Console.configureThreads(threads);
-        int decodeThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        BatchingConfig batching = new BatchingConfig(maxBatch, Duration.ofNanos(maxWaitMicros * 1000), List.of(), queue,
-                Duration.ofMillis(deadlineMs));
         try (MmfuseModel model = MmfuseModel.load(checkpoint)) {
-            MmfuseServer server = startServer(model, batching, decodeThreads);
+            MmfuseServer server = start(model);
             Runtime.getRuntime().addShutdownHook(new Thread(server::close, "mmfuse-shutdown"));
-            Console.status("mmfuse serving: http " + httpPort + ", grpc " + grpcPort + " (Ctrl-C drains and stops)");
+            Console.status("mmfuse serving: http " + server.httpPort() + ", grpc " + server.grpcPort()
+                    + " (Ctrl-C drains and stops)");
             server.awaitTermination();
         }
         return ExitCodes.OK;
+    }
+
+    /** Starts serving {@code model} as the options say, without blocking (tests stop it by closing it). */
+    MmfuseServer start(MmfuseModel model) {
+        int decodeThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        BatchingConfig batching = new BatchingConfig(maxBatch, Duration.ofNanos(maxWaitMicros * 1000), List.of(), queue,
+                Duration.ofMillis(deadlineMs));
+        return startServer(model, batching, decodeThreads);
     }
 
     /**

@@ -2,19 +2,26 @@ package io.mmfuse.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mmfuse.api.MmfuseModel;
 import io.mmfuse.api.TrainingJob;
 import io.mmfuse.api.TrainingRequest;
 import io.mmfuse.data.SyntheticShapes;
 import io.mmfuse.image.ImageHeader;
 import io.mmfuse.image.ImageWriter;
 import io.mmfuse.model.ModelConfig;
+import io.mmfuse.server.MmfuseServer;
 import io.mmfuse.train.ProgressSink;
 import io.mmfuse.train.TrainConfig;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /** train-gan, generate, train-captioner, caption and eval-captions end to end on a tiny synthetic set. */
 class GenerationCliTest {
@@ -112,6 +119,21 @@ class GenerationCliTest {
                 "--ranker", ranker.toString(), "--out", dir.resolve("h.png").toString(), "--threads", "1");
         assertThat(two.exit()).as(two.err()).isZero();
         assertThat(dir.resolve("h.png")).as("a ranker twice ranks as once").hasSameBinaryContentAs(dir.resolve("f.png"));
+        // serve wires its repeated --gan-ranker the same way: POST /v1/generate returns generate's bytes
+        ServeCommand serve = new ServeCommand();
+        new CommandLine(serve).parseArgs("--checkpoint", textModel.toString(), "--http-port", "0", "--grpc-port", "-1",
+                "--host", "127.0.0.1", "--collections", dir.resolve("collections").toString(), "--gan",
+                out.resolve("checkpoint").toString(), "--gan-ranker", ranker.toString(), "--gan-ranker", ranker.toString(),
+                "--threads", "1");
+        try (MmfuseModel model = MmfuseModel.load(textModel); MmfuseServer server = serve.start(model)) {
+            HttpResponse<byte[]> served = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + server.httpPort() + "/v1/generate"))
+                    .POST(HttpRequest.BodyPublishers.ofString(
+                            "{\"text\": \"a red circle\", \"samples\": 3, \"seed\": 5, \"candidates\": 2}"))
+                    .header("Content-Type", "application/json").build(), HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(served.statusCode()).as(new String(served.body(), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(200);
+            assertThat(served.body()).isEqualTo(Files.readAllBytes(dir.resolve("f.png")));
+        }
         // the second ranker is checked too
         CliTest.Result wrongSize = CliTest.run("generate", "--model", out.resolve("checkpoint").toString(), "--text",
                 "a red circle", "--candidates", "2", "--ranker", ranker.toString(), "--ranker", textModel.toString(),
