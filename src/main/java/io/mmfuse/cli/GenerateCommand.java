@@ -31,7 +31,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--truncation", defaultValue = "1", description = "Scale of the noise, 0 to 1: lower trades variety for images closer to the generator's typical rendering of the caption; 0 draws every sample alike (default: ${DEFAULT-VALUE}, as in training).")
     double truncation;
 
-    @Option(names = "--candidates", defaultValue = "1", description = "Images drawn for each one kept, 1 to 64: above 1 the one the checkpoint's retrieval model finds closest to the caption is kept (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--candidates", defaultValue = "1", description = "Images drawn for each one kept, 1 to 64: above 1 the one the checkpoint's retrieval model (or --ranker) finds closest to the caption is kept (default: ${DEFAULT-VALUE}).")
     int candidates;
 
     @Option(names = "--ranker", description = "Retrieval checkpoint that ranks the candidates instead of the GAN checkpoint's own, e.g. one trained with train --degrade 0.5 on the same data; repeat it (up to 8) to rank by several together; needs --candidates above 1.")

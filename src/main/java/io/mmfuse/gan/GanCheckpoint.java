@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Device;
@@ -123,23 +124,7 @@ public final class GanCheckpoint {
 
     /** The sampling generator of a checkpoint, in eval mode on {@code device}. */
     static Generator loadSampler(Path dir, DeviceChoice device) {
-        Path root = requireDirectory(dir);
-        Manifest m = readManifest(root);
-        verify(root, m, List.of(SAMPLER));
-        Generator g = Tensors.keep(new Generator(m.config()));
-        try {
-            if (device.isCuda()) {
-                try (PointerScope scope = new PointerScope()) {
-                    g.to(device.toTorch(), false);
-                }
-            }
-            readModule(root, SAMPLER, g, device);
-        } catch (RuntimeException e) {
-            g.close();
-            throw e;
-        }
-        g.eval();
-        return g;
+        return loadForInference(dir, device, SAMPLER, Generator::new);
     }
 
     /**
@@ -147,23 +132,29 @@ public final class GanCheckpoint {
      * scoring images changes nothing), for {@link TextToImage#discriminatorScores}.
      */
     static Discriminator loadDiscriminator(Path dir, DeviceChoice device) {
+        return loadForInference(dir, device, DISCRIMINATOR, Discriminator::new);
+    }
+
+    /** Builds the checkpoint's network {@code build} makes and reads {@code file} into it, in eval mode. */
+    private static <M extends Module> M loadForInference(Path dir, DeviceChoice device, String file,
+            Function<GanConfig, M> build) {
         Path root = requireDirectory(dir);
         Manifest m = readManifest(root);
-        verify(root, m, List.of(DISCRIMINATOR));
-        Discriminator d = Tensors.keep(new Discriminator(m.config()));
+        verify(root, m, List.of(file));
+        M module = Tensors.keep(build.apply(m.config()));
         try {
             if (device.isCuda()) {
                 try (PointerScope scope = new PointerScope()) {
-                    d.to(device.toTorch(), false);
+                    module.to(device.toTorch(), false);
                 }
             }
-            readModule(root, DISCRIMINATOR, d, device);
+            readModule(root, file, module, device);
         } catch (RuntimeException e) {
-            d.close();
+            module.close();
             throw e;
         }
-        d.eval();
-        return d;
+        module.eval();
+        return module;
     }
 
     /**

@@ -10,8 +10,9 @@ import io.mmfuse.InvalidInputException;
  *     truncation trick of BigGAN and StyleGAN, applied in z space); 1 samples as in training, 0 draws
  *     every sample of a prompt alike
  * @param candidates 1 to {@value #MAX_CANDIDATES} images drawn for each one returned; above 1 the one
- *     whose embedding under the checkpoint's retrieval model is closest to the prompt's is kept
- *     (re-ranking, as DALL-E re-ranks with CLIP), at that many times the cost
+ *     whose embedding under the checkpoint's retrieval model (or the rankers {@link TextToImage} was
+ *     loaded with, see {@link CandidateRanking}) is closest to the prompt's is kept (re-ranking, as
+ *     DALL-E re-ranks with CLIP), at that many times the cost
  */
 public record Sampling(double truncation, int candidates) {
     public static final int MAX_CANDIDATES = 64;
