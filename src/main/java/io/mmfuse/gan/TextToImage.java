@@ -11,6 +11,7 @@ import io.mmfuse.train.CheckpointException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
 import org.bytedeco.pytorch.Device;
 
@@ -113,9 +114,10 @@ public final class TextToImage implements AutoCloseable {
     /**
      * As {@link #load(Path, DeviceChoice, Path)} with several retrieval models that rank the candidates
      * together ({@link CandidateRanking#best(float[], List, int, int, int)}: each one's cosines standardised
-     * over the candidates, then summed). Four critics trained alike with different seeds picked better
-     * than any one of them on synthetic shapes ({@code bench/results/generation-2026-11-29p-vm.md}). A
-     * prompt must have a word each of them knows.
+     * over the candidates, then summed). On synthetic shapes four critics trained alike with different
+     * seeds picked as well as the best of them and 1-2 points better than the one used before, in three
+     * of four draws ({@code bench/results/generation-2026-11-29p-vm.md}). A prompt must have a word each
+     * of them knows.
      *
      * @param rankerCheckpoints 0 to {@value #MAX_RANKERS} retrieval checkpoints; none ranks with the GAN
      *     checkpoint's own
@@ -125,7 +127,7 @@ public final class TextToImage implements AutoCloseable {
             throw new InvalidInputException("device", "is required");
         }
         if (rankerCheckpoints == null || rankerCheckpoints.size() > MAX_RANKERS
-                || rankerCheckpoints.stream().anyMatch(java.util.Objects::isNull)) { // List.of().contains(null) throws
+                || rankerCheckpoints.stream().anyMatch(Objects::isNull)) { // List.of().contains(null) throws
             throw new InvalidInputException("ranker", "give 0 to " + MAX_RANKERS + " retrieval checkpoints, got "
                     + rankerCheckpoints);
         }
