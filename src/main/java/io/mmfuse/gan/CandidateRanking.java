@@ -57,7 +57,26 @@ public final class CandidateRanking {
      *     the sample's candidates; the first on ties
      */
     public static float[] best(float[] images, List<double[]> scores, int rows, int samples, int candidates) {
+        int[] best = bestIndices(scores, rows * samples, candidates);
         int n = rows * samples * candidates;
+        if (images.length % n != 0) {
+            throw new InvalidInputException("images", images.length + " floats do not split into " + n + " images");
+        }
+        int imageFloats = images.length / n;
+        float[] out = new float[rows * samples * imageFloats];
+        for (int group = 0; group < best.length; group++) {
+            System.arraycopy(images, (group * candidates + best[group]) * imageFloats, out, group * imageFloats, imageFloats);
+        }
+        return out;
+    }
+
+    /**
+     * The ranking of {@link #best(float[], List, int, int, int)} without the images: for each of
+     * {@code groups} consecutive groups of {@code candidates} scores, the index within the group that
+     * {@code best} keeps.
+     */
+    public static int[] bestIndices(List<double[]> scores, int groups, int candidates) {
+        int n = groups * candidates;
         if (scores == null || scores.isEmpty()) {
             throw new InvalidInputException("scores", "no ranker's scores given");
         }
@@ -66,13 +85,9 @@ public final class CandidateRanking {
                 throw new InvalidInputException("scores[" + k + "]", scores.get(k).length + " scores for " + n + " images");
             }
         }
-        if (images.length % n != 0) {
-            throw new InvalidInputException("images", images.length + " floats do not split into " + n + " images");
-        }
-        int imageFloats = images.length / n;
-        float[] out = new float[rows * samples * imageFloats];
+        int[] out = new int[groups];
         double[] sum = new double[candidates];
-        for (int group = 0; group < rows * samples; group++) {
+        for (int group = 0; group < groups; group++) {
             int first = group * candidates;
             Arrays.fill(sum, 0);
             for (double[] s : scores) {
@@ -84,7 +99,7 @@ public final class CandidateRanking {
                     best = c;
                 }
             }
-            System.arraycopy(images, (first + best) * imageFloats, out, group * imageFloats, imageFloats);
+            out[group] = best;
         }
         return out;
     }

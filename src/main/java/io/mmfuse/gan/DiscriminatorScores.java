@@ -20,7 +20,7 @@ final class DiscriminatorScores {
     /**
      * @param text rows x textDim frozen caption embeddings, or null when D reads tokens (learned caption
      *     encoding) or ignores the caption (unconditional)
-     * @param tokens one row of caption token ids per prompt (used when D encodes captions itself)
+     * @param tokens one row of caption token ids per prompt (read when D encodes captions itself)
      * @param images rows x perRow images of 3 x size x size floats, row r's in images r * perRow ...
      * @return rows * perRow logits, in image order
      */
@@ -30,28 +30,23 @@ final class DiscriminatorScores {
         int imageFloats = config.imageFloats();
         int size = config.imageSize();
         int total = rows * perRow;
+        // a learned caption encoder runs once per prompt, not once per image
+        float[] captions = !d.conditional() ? null
+                : config.learnedCaptions() ? Sampler.captionCodes(d::encodeCaptions, config, device, tokens) : text;
         float[] out = new float[total];
         for (int from = 0; from < total; from += Sampler.CHUNK) {
             int n = Math.min(Sampler.CHUNK, total - from);
             try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
                 Tensor batch = Tensors.floats(images, from * imageFloats, n * imageFloats, device, n, 3, size, size);
-                Tensor captions = null;
-                if (d.conditional()) {
-                    if (config.learnedCaptions()) {
-                        int[][] perImage = new int[n][];
-                        for (int k = 0; k < n; k++) {
-                            perImage[k] = tokens[(from + k) / perRow];
-                        }
-                        captions = d.encodeCaptions(CaptionEncoder.inputs(perImage, config.captionVocabulary(), device));
-                    } else {
-                        float[] rowsText = new float[n * textDim];
-                        for (int k = 0; k < n; k++) {
-                            System.arraycopy(text, (from + k) / perRow * textDim, rowsText, k * textDim, textDim);
-                        }
-                        captions = Tensors.floats(rowsText, device, n, textDim);
+                Tensor rowsText = null;
+                if (captions != null) {
+                    float[] perImage = new float[n * textDim];
+                    for (int k = 0; k < n; k++) {
+                        System.arraycopy(captions, (from + k) / perRow * textDim, perImage, k * textDim, textDim);
                     }
+                    rowsText = Tensors.floats(perImage, device, n, textDim);
                 }
-                Tensors.copyToHeap(d.forward(batch, captions), out, from);
+                Tensors.copyToHeap(d.forward(batch, rowsText), out, from);
             }
         }
         for (int i = 0; i < out.length; i++) {

@@ -6,6 +6,7 @@ import static org.bytedeco.pytorch.global.torch.randn;
 import io.mmfuse.MmfuseException;
 import io.mmfuse.model.Tensors;
 import java.util.Arrays;
+import java.util.function.Function;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.GeneratorOptional;
@@ -31,13 +32,19 @@ final class Sampler {
      * caption, unpadded ids): rows x textDim floats.
      */
     static float[] captionCodes(Generator g, Device device, int[][] tokens) {
-        float[] out = new float[Math.multiplyExact(tokens.length, g.config().textDim())];
+        return captionCodes(g::encodeCaptions, g.config(), device, tokens);
+    }
+
+    /** As {@link #captionCodes(Generator, Device, int[][])} for any network's caption encoder (a discriminator's too). */
+    static float[] captionCodes(Function<CaptionEncoder.Inputs, Tensor> encoder, GanConfig config, Device device,
+            int[][] tokens) {
+        float[] out = new float[Math.multiplyExact(tokens.length, config.textDim())];
         for (int from = 0; from < tokens.length; from += CHUNK) {
             int n = Math.min(CHUNK, tokens.length - from);
             try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
                 int[][] chunk = Arrays.copyOfRange(tokens, from, from + n);
-                Tensor codes = g.encodeCaptions(CaptionEncoder.inputs(chunk, g.config().captionVocabulary(), device));
-                Tensors.copyToHeap(codes, out, from * g.config().textDim());
+                Tensor codes = encoder.apply(CaptionEncoder.inputs(chunk, config.captionVocabulary(), device));
+                Tensors.copyToHeap(codes, out, from * config.textDim());
             }
         }
         return out;

@@ -31,6 +31,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -77,7 +78,7 @@ public final class GenerationEval {
                     gans(args, 4), threads);
             case "relations" -> relations(Path.of(args[1]), Path.of(args[2]), Path.of(args[3]), gans(args, 4), threads);
             case "ranking" -> RankingStudy.run(firstTargets(Path.of(args[1])), Double.parseDouble(args[2]), Integer.parseInt(args[4]),
-                    Integer.parseInt(args[5]), java.util.Arrays.stream(args[6].split(",")).map(Path::of).toList(),
+                    Integer.parseInt(args[5]), Arrays.stream(args[6].split(",")).map(Path::of).toList(),
                     Path.of(args[3]), gans(args, 7), threads, NOISE_SEED);
             case "flickr" -> flickr(Path.of(args[1]), Path.of(args[2]), Path.of(args[3]), gans(args, 4), threads);
             default -> throw new IllegalArgumentException("unknown mode " + args[0]);
@@ -187,7 +188,7 @@ public final class GenerationEval {
             for (Map.Entry<String, Path> gan : gans.entrySet()) {
                 String[] spec = gan.getValue().toString().split("\\^", 2); // CKPT or CKPT^RANKER_CKPT[+RANKER_CKPT...]
                 List<Path> rankers = spec.length == 1 ? List.of()
-                        : java.util.Arrays.stream(spec[1].split("\\+")).map(Path::of).toList();
+                        : Arrays.stream(spec[1].split("\\+")).map(Path::of).toList();
                 try (TextToImage generator = TextToImage.load(Path.of(spec[0]), Devices.auto(), rankers)) {
                     List<String> captions = targets.stream().map(AttributeTarget::caption).toList();
                     float[] images = generate(generator, captions, sampling(gan.getKey()));

@@ -8,11 +8,11 @@ import io.mmfuse.eval.generation.AttributeTarget;
 import io.mmfuse.eval.generation.ClassifierProgress;
 import io.mmfuse.eval.generation.ClassifierTrainConfig;
 import io.mmfuse.eval.generation.SceneAttributes;
+import io.mmfuse.gan.CandidateRanking;
 import io.mmfuse.gan.Sampling;
 import io.mmfuse.gan.TextToImage;
 import io.mmfuse.model.DeviceChoice;
 import io.mmfuse.model.Devices;
-import io.mmfuse.search.FloatMatrix;
 import io.mmfuse.train.ImageDegradation;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -175,22 +175,19 @@ final class RankingStudy {
         int total = d.discriminator().length;
         int floats = d.images().length / total;
         int dim = critic.dimension();
+        int batch = TextToImage.MAX_DRAWS / c * c; // whole captions per batch
         float[] out = new float[total];
-        for (int from = 0; from < total; from += 4096) {
-            int m = Math.min(4096, total - from);
-            float[] batch = Arrays.copyOfRange(d.images(), from * floats, (from + m) * floats);
+        for (int from = 0; from < total; from += batch) {
+            int m = Math.min(batch, total - from);
+            float[] images = Arrays.copyOfRange(d.images(), from * floats, (from + m) * floats);
             if (lowPass) {
-                int side = (int) Math.round(Math.sqrt(floats / 3.0));
-                ImageDegradation.lowPass2(batch, 0, m * 3, side);
+                ImageDegradation.lowPass2(images, 0, m * 3, (int) Math.round(Math.sqrt(floats / 3.0)));
             }
-            FloatMatrix e = critic.embedDecoded(batch, m);
+            int firstCaption = from / c;
+            double[] s = CandidateRanking.cosines(critic.embedDecoded(images, m),
+                    Arrays.copyOfRange(captionEmbeddings, firstCaption * dim, (firstCaption + m / c) * dim), m / c);
             for (int i = 0; i < m; i++) {
-                int caption = (from + i) / c;
-                double s = 0;
-                for (int k = 0; k < dim; k++) {
-                    s += (double) e.get(i, k) * captionEmbeddings[caption * dim + k];
-                }
-                out[from + i] = (float) s;
+                out[from + i] = (float) s[i];
             }
         }
         return out;
@@ -238,50 +235,22 @@ final class RankingStudy {
     }
 
     /**
-     * Per caption the first candidate (of the first {@code limit}) with the highest score; with several
-     * scores, the highest sum of scores each standardised over the caption's candidates.
+     * Per caption the candidate (of the first {@code limit}) that {@link CandidateRanking} keeps: the first
+     * with the highest score; with several scores, the highest sum of scores each standardised over the
+     * caption's candidates.
      */
     private static int[] argmax(List<float[]> scores, int n, int c, int limit) {
-        int[] best = new int[n];
-        for (int i = 0; i < n; i++) {
-            double[] sum = new double[limit];
-            for (float[] s : scores) {
-                double[] z = standardised(s, i * c, limit, scores.size() > 1);
+        List<double[]> firsts = new ArrayList<>();
+        for (float[] s : scores) {
+            double[] d = new double[n * limit];
+            for (int i = 0; i < n; i++) {
                 for (int k = 0; k < limit; k++) {
-                    sum[k] += z[k];
+                    d[i * limit + k] = s[i * c + k];
                 }
             }
-            double top = Double.NEGATIVE_INFINITY;
-            for (int k = 0; k < limit; k++) {
-                if (sum[k] > top) {
-                    top = sum[k];
-                    best[i] = k;
-                }
-            }
+            firsts.add(d);
         }
-        return best;
-    }
-
-    private static double[] standardised(float[] v, int from, int n, boolean standardise) {
-        double[] out = new double[n];
-        double mean = 0;
-        for (int k = 0; k < n; k++) {
-            out[k] = v[from + k];
-            mean += out[k];
-        }
-        if (!standardise) {
-            return out;
-        }
-        mean /= n;
-        double var = 0;
-        for (double x : out) {
-            var += (x - mean) * (x - mean);
-        }
-        double sd = Math.sqrt(var / n);
-        for (int k = 0; k < n; k++) {
-            out[k] = sd > 0 ? (out[k] - mean) / sd : 0;
-        }
-        return out;
+        return CandidateRanking.bestIndices(firsts, n, limit);
     }
 
     private static float[] select(Draws d, int[] pick) {
