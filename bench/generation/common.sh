@@ -6,7 +6,7 @@ if [[ -n "${MMFUSE_DIST:-}" ]]; then cp_dist="$MMFUSE_DIST/mmfuse.jar:$MMFUSE_DI
 else ./mmfuse doctor >/dev/null; cp_dist="target/mmfuse.jar:target/lib/*"; fi
 mkdir -p "$run/classes"
 javac -d "$run/classes" -cp "$cp_dist" $(find bench/generation/src -name '*.java')
-evalmain() { java -Xmx${EVAL_HEAP:-6g} ${NOISE_SEED:+-Dmmfuse.bench.noiseSeed=$NOISE_SEED} -cp "$run/classes:$cp_dist" io.mmfuse.bench.generation.GenerationEval "$@"; }
+evalmain() { java -Xmx${EVAL_HEAP:-6g} ${NOISE_SEED:+-Dmmfuse.bench.noiseSeed=$NOISE_SEED} ${EVAL_JUDGES:+-Dmmfuse.bench.judges=$EVAL_JUDGES} -cp "$run/classes:$cp_dist" io.mmfuse.bench.generation.GenerationEval "$@"; }
 step() { echo "== $*" >&2; }
 
 # The evaluation data ($run/shapes-data: 3,000 training images, four colour-shape pairs held out)

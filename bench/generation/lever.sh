@@ -24,6 +24,8 @@
 #   discriminator and by each judge's reading, every selection scored by JUDGES judges:
 #   `lever.sh ranking R.md 3 64 shapes-retrieval-degraded,critic-s2 full-270`.
 #
+# EVAL_JUDGES (default 1; eval only): score with that many judges (seeds 1..N; one judge has seed 42, as before)
+#   and report their mean as well; NAME@PSIxC~S refines each kept image's noise S steps (generate --refine).
 # EVAL_HEAP (default 6g): the evaluation JVM's heap (ranking holds every candidate, about 1.6 GB per run at 64).
 # RUN_DIR (default runs/generation-lever); MMFUSE_DIST runs a frozen build, as for ./mmfuse; TEXT_MODEL
 #   (default $RUN_DIR/shapes-retrieval/checkpoint) the retrieval model a run is conditioned on and scored by

@@ -9,6 +9,7 @@ import io.mmfuse.image.ImageSource;
 import io.mmfuse.model.DeviceChoice;
 import io.mmfuse.model.Devices;
 import io.mmfuse.model.ModelConfig;
+import io.mmfuse.model.MultimodalAutoencoder;
 import io.mmfuse.search.FloatMatrix;
 import io.mmfuse.text.Vocabulary;
 import io.mmfuse.train.Checkpoint;
@@ -178,6 +179,14 @@ public final class MmfuseModel implements AutoCloseable {
         FloatMatrix vectors = batch.count() == 0 ? new FloatMatrix(0, dimension(), new float[0])
                 : embedder.embedImages(batch.data(), batch.count());
         return new ImageEmbeddings(vectors, names, skipped);
+    }
+
+    /**
+     * The network behind this model, for callers that need gradients through it (the GAN's latent
+     * refinement). This model owns it: do not close it or train it, nor use it after {@link #close()}.
+     */
+    public MultimodalAutoencoder network() {
+        return owned.model();
     }
 
     /** Embeds images already decoded with {@link #imageDecoder()} (N×3×S×S). */

@@ -34,8 +34,11 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--candidates", defaultValue = "1", description = "Images drawn for each one kept, 1 to 64: above 1 the one the checkpoint's retrieval model (or --ranker) finds closest to the caption is kept (default: ${DEFAULT-VALUE}).")
     int candidates;
 
-    @Option(names = "--ranker", description = "Retrieval checkpoint that ranks the candidates instead of the GAN checkpoint's own, e.g. one trained with train --degrade 0.5 on the same data; repeat it (up to 8) to rank by several together; needs --candidates above 1.")
+    @Option(names = "--ranker", description = "Retrieval checkpoint that ranks the candidates instead of the GAN checkpoint's own, e.g. one trained with train --degrade 0.5 on the same data; repeat it (up to 8) to rank by several together; needs --candidates above 1 or --refine.")
     List<Path> rankers = new ArrayList<>();
+
+    @Option(names = "--refine", defaultValue = "0", description = "Gradient steps, 0 to 500, on each kept image's noise, uphill on its cosine with the caption under the same retrieval models as --candidates (default: ${DEFAULT-VALUE}).")
+    int refine;
 
     @Option(names = "--out", defaultValue = "grid.png", description = "PNG file to write (default: ${DEFAULT-VALUE}).")
     Path out;
@@ -45,12 +48,12 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (!rankers.isEmpty() && candidates < 2) {
-            throw new InvalidInputException("--ranker", "ranks candidates; give --candidates 2 or more");
+        if (!rankers.isEmpty() && candidates < 2 && refine == 0) {
+            throw new InvalidInputException("--ranker", "ranks candidates or refines them; give --candidates 2 or more, or --refine");
         }
         Console.configureThreads(threads);
         try (TextToImage gan = TextToImage.load(model, Devices.auto(), rankers)) {
-            byte[] png = gan.generatePng(texts, samples, seed, new Sampling(truncation, candidates));
+            byte[] png = gan.generatePng(texts, samples, seed, new Sampling(truncation, candidates, refine));
             AtomicFiles.write(out, png);
         } catch (IOException e) {
             throw new MmfuseException("cannot write " + out + ": " + e.getMessage(), e);

@@ -153,7 +153,7 @@ public final class GanCheckpoint {
             module.close();
             throw e;
         }
-        module.eval();
+        MatchingLoss.freeze(module); // latent refinement backpropagates to the inputs only
         return module;
     }
 

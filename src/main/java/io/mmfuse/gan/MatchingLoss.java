@@ -4,6 +4,7 @@ import io.mmfuse.InvalidInputException;
 import io.mmfuse.model.ContrastiveObjective;
 import io.mmfuse.model.MultimodalAutoencoder;
 import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 
@@ -41,8 +42,8 @@ final class MatchingLoss {
         freeze(model);
     }
 
-    /** Eval mode and requires_grad off on every parameter; idempotent. */
-    static void freeze(MultimodalAutoencoder model) {
+    /** Eval mode and requires_grad off on every parameter (gradients still reach the inputs); idempotent. */
+    static void freeze(Module model) {
         model.eval();
         try (PointerScope scope = new PointerScope()) {
             TensorVector params = model.parameters();

@@ -36,18 +36,28 @@ final class RandomTranslation {
             return images;
         }
         long b = images.size(0);
+        float[] u = Tensors.toHeap(rand(b, 2));
+        int[] dx = new int[(int) b];
+        int[] dy = new int[(int) b];
+        for (int i = 0; i < b; i++) {
+            dx[i] = offset(u[2 * i], maxShift);
+            dy[i] = offset(u[2 * i + 1], maxShift);
+        }
+        return apply(images, dx, dy);
+    }
+
+    /** Shifts the content of image i dx[i] pixels left and dy[i] pixels up (negative: right, down). */
+    static Tensor apply(Tensor images, int[] dx, int[] dy) {
+        long b = images.size(0);
         long h = images.size(2);
         long w = images.size(3);
-        float[] u = Tensors.toHeap(rand(b, 2));
         float[] theta = new float[(int) b * 6];
         for (int i = 0; i < b; i++) {
-            int dx = offset(u[2 * i], maxShift);
-            int dy = offset(u[2 * i + 1], maxShift);
             // theta maps output to input coordinates in [-1, 1]: one pixel is 2 / side.
             theta[6 * i] = 1f;
-            theta[6 * i + 2] = 2f * dx / w;
+            theta[6 * i + 2] = 2f * dx[i] / w;
             theta[6 * i + 4] = 1f;
-            theta[6 * i + 5] = 2f * dy / h;
+            theta[6 * i + 5] = 2f * dy[i] / h;
         }
         Tensor t = Tensors.floats(theta, images.device(), b, 2, 3);
         Tensor grid = affine_grid_generator(t, new long[] {b, images.size(1), h, w}, false);

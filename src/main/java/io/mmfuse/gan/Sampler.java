@@ -60,8 +60,14 @@ final class Sampler {
      */
     static float[] sample(Generator g, Device device, float[] text, int rows, int samples, long seed,
             float truncation) {
-        GanConfig c = g.config();
-        int textDim = c.textDim();
+        return sample(g, device, text, rows, noise(g.config(), samples, seed, truncation));
+    }
+
+    /**
+     * The noise z and conditioning draw eps of {@code samples} columns: samples x noiseDim and samples x
+     * condDim floats, scaled by {@code truncation}.
+     */
+    static Noise noise(GanConfig c, int samples, long seed, float truncation) {
         float[] z;
         float[] eps;
         try (PointerScope scope = new PointerScope()) {
@@ -73,6 +79,20 @@ final class Sampler {
             scale(z, truncation);
             scale(eps, truncation);
         }
+        return new Noise(z, eps);
+    }
+
+    /** One column's noise per sample: z is samples x noiseDim, eps samples x condDim, row-major. */
+    record Noise(float[] z, float[] eps) {
+    }
+
+    /** As {@link #sample(Generator, Device, float[], int, int, long, float)} with the columns' noise given. */
+    static float[] sample(Generator g, Device device, float[] text, int rows, Noise noise) {
+        GanConfig c = g.config();
+        int textDim = c.textDim();
+        float[] z = noise.z();
+        float[] eps = noise.eps();
+        int samples = z.length / c.noiseDim();
         int total = rows * samples;
         int imageFloats = c.imageFloats();
         float[] out = new float[Math.multiplyExact(total, imageFloats)];
@@ -100,13 +120,18 @@ final class Sampler {
         } finally {
             g.train(wasTraining);
         }
-        for (int i = 0; i < out.length; i++) {
-            if (!Float.isFinite(out[i])) {
-                throw new MmfuseException("the generator produced " + out[i] + " in image " + i / imageFloats
+        requireFinite(out, imageFloats);
+        return out;
+    }
+
+    /** @throws MmfuseException naming the first image that holds NaN or infinity */
+    static void requireFinite(float[] images, int imageFloats) {
+        for (int i = 0; i < images.length; i++) {
+            if (!Float.isFinite(images[i])) {
+                throw new MmfuseException("the generator produced " + images[i] + " in image " + i / imageFloats
                         + " (diverged or corrupt weights)");
             }
         }
-        return out;
     }
 
     private static void scale(float[] v, float by) {

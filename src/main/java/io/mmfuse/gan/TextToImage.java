@@ -154,6 +154,8 @@ public final class TextToImage implements AutoCloseable {
                         + info.config().captionVocabulary());
             }
             generator = GanCheckpoint.loadSampler(ganCheckpoint, device);
+            // refinement backpropagates through the rankers to the noise only
+            (rankers.isEmpty() ? List.of(textModel) : rankers).forEach(r -> MatchingLoss.freeze(r.network()));
             return new TextToImage(info, textModel, rankers.isEmpty() ? List.of(textModel) : List.copyOf(rankers),
                     generator, ganCheckpoint, device, Tensors.keep(device.toTorch()));
         } catch (RuntimeException e) {
@@ -298,29 +300,32 @@ public final class TextToImage implements AutoCloseable {
         }
         requireOpen();
         boolean rerank = sampling.candidates() > 1;
+        boolean refine = sampling.refineSteps() > 0;
         int[][] tokens = new int[prompts.size()][];
         for (int i = 0; i < prompts.size(); i++) {
             tokens[i] = checkTokens(prompts.get(i), singleName != null ? singleName : "texts[" + i + "]");
         }
         // each ranker's tokens of the prompts, checked before any drawing
         List<int[][]> rankerTokens = new ArrayList<>();
-        for (MmfuseModel ranker : rerank ? rankers : List.<MmfuseModel>of()) {
+        for (MmfuseModel ranker : rerank || refine ? rankers : List.<MmfuseModel>of()) {
             rankerTokens.add(ranker == textModel ? tokens : rankerTokens(ranker, prompts, singleName));
         }
         MmfuseModel own = rankers.get(0);
-        if (rerank && own == textModel && own.config().imageSize() != info.config().imageSize()) { // load checks other rankers
-            throw new InvalidInputException("candidates", "re-ranking needs a text model that reads "
-                    + info.config().imageSize() + " px images; this checkpoint's reads " + own.config().imageSize()
-                    + " (load a ranker that does)");
+        if ((rerank || refine) && own == textModel && own.config().imageSize() != info.config().imageSize()) { // load checks other rankers
+            throw new InvalidInputException(rerank ? "candidates" : "refineSteps", "ranking and refining need a text"
+                    + " model that reads " + info.config().imageSize() + " px images; this checkpoint's reads "
+                    + own.config().imageSize() + " (load a ranker that does)");
         }
         boolean learned = info.config().learnedCaptions();
         float[] embeddings = learned ? null : textModel.embedTokens(tokens).data();
+        Sampler.Noise noise = Sampler.noise(info.config(), draws, seed, (float) sampling.truncation());
+        float[] text;
         float[] images;
         lock.lock();
         try {
             requireOpen();
-            float[] text = learned ? Sampler.captionCodes(generator, device, tokens) : embeddings;
-            images = Sampler.sample(generator, device, text, prompts.size(), draws, seed, (float) sampling.truncation());
+            text = learned ? Sampler.captionCodes(generator, device, tokens) : embeddings;
+            images = Sampler.sample(generator, device, text, prompts.size(), noise);
         } catch (MmfuseException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -328,19 +333,61 @@ public final class TextToImage implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        if (!rerank) {
+        if (!rerank && !refine) {
             return images;
         }
-        List<double[]> scores = new ArrayList<>();
+        List<float[]> rankTexts = new ArrayList<>();
         for (int k = 0; k < rankers.size(); k++) {
             MmfuseModel ranker = rankers.get(k);
             // the conditioning embeddings are the ranker's own when the ranker is the checkpoint's frozen text model
-            float[] rankText = ranker == textModel && embeddings != null ? embeddings
-                    : ranker.embedTokens(rankerTokens.get(k)).data();
-            scores.add(CandidateRanking.cosines(ranker.embedDecoded(images, prompts.size() * draws), rankText,
-                    prompts.size()));
+            rankTexts.add(ranker == textModel && embeddings != null ? embeddings
+                    : ranker.embedTokens(rankerTokens.get(k)).data());
         }
-        return CandidateRanking.best(images, scores, prompts.size(), samples, sampling.candidates());
+        int groups = prompts.size() * samples;
+        int[] picks = new int[groups];
+        if (rerank) {
+            List<double[]> scores = new ArrayList<>();
+            for (int k = 0; k < rankers.size(); k++) {
+                scores.add(CandidateRanking.cosines(rankers.get(k).embedDecoded(images, prompts.size() * draws),
+                        rankTexts.get(k), prompts.size()));
+            }
+            if (!refine) {
+                return CandidateRanking.best(images, scores, prompts.size(), samples, sampling.candidates());
+            }
+            picks = CandidateRanking.bestIndices(scores, groups, sampling.candidates());
+        }
+        return refine(text, noise, picks, samples, sampling, rankTexts, seed);
+    }
+
+    /** {@link LatentRefinement} of the picked candidate of each sample (picks[g]: its index within sample g's candidates). */
+    private float[] refine(float[] text, Sampler.Noise noise, int[] picks, int samples, Sampling sampling,
+            List<float[]> rankTexts, long seed) {
+        GanConfig c = info.config();
+        int groups = picks.length;
+        float[] z = new float[Math.multiplyExact(groups, c.noiseDim())];
+        float[] eps = new float[groups * c.condDim()];
+        float[] cond = new float[groups * c.textDim()];
+        for (int g = 0; g < groups; g++) {
+            int column = g % samples * sampling.candidates() + picks[g];
+            System.arraycopy(noise.z(), column * c.noiseDim(), z, g * c.noiseDim(), c.noiseDim());
+            System.arraycopy(noise.eps(), column * c.condDim(), eps, g * c.condDim(), c.condDim());
+            System.arraycopy(text, g / samples * c.textDim(), cond, g * c.textDim(), c.textDim());
+        }
+        List<LatentRefinement.Critic> critics = new ArrayList<>();
+        for (int k = 0; k < rankers.size(); k++) {
+            critics.add(new LatentRefinement.Critic(rankers.get(k).network(), rankTexts.get(k)));
+        }
+        lock.lock();
+        try {
+            requireOpen();
+            return LatentRefinement.refine(generator, device, z, eps, cond, samples, critics, sampling.refineSteps(), seed);
+        } catch (MmfuseException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw Tensors.nativeFailure("refining images", e);
+        } finally {
+            lock.unlock();
+        }
     }
 
     private void checkPrompts(List<String> prompts) {

@@ -119,6 +119,21 @@ class GenerationCliTest {
                 "--ranker", ranker.toString(), "--out", dir.resolve("h.png").toString(), "--threads", "1");
         assertThat(two.exit()).as(two.err()).isZero();
         assertThat(dir.resolve("h.png")).as("a ranker twice ranks as once").hasSameBinaryContentAs(dir.resolve("f.png"));
+        CliTest.Result refined = CliTest.run("generate", "--model", out.resolve("checkpoint").toString(), "--text",
+                "a red circle", "--samples", "3", "--seed", "5", "--candidates", "2", "--refine", "3", "--ranker",
+                ranker.toString(), "--out", dir.resolve("i.png").toString(), "--threads", "1");
+        assertThat(refined.exit()).as(refined.err()).isZero();
+        assertThat(Files.readAllBytes(dir.resolve("i.png"))).as("refinement moves the picks")
+                .isNotEqualTo(Files.readAllBytes(dir.resolve("f.png")));
+        CliTest.Result tooManySteps = CliTest.run("generate", "--model", out.resolve("checkpoint").toString(), "--text",
+                "a red circle", "--refine", "501", "--ranker", ranker.toString(), "--out", dir.resolve("j.png").toString());
+        assertThat(tooManySteps.exit()).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(CliTest.lastLine(tooManySteps.err())).startsWith("error: refineSteps");
+        CliTest.Result ownCannotRefine = CliTest.run("generate", "--model", out.resolve("checkpoint").toString(), "--text",
+                "a red circle", "--refine", "2", "--out", dir.resolve("j.png").toString());
+        assertThat(ownCannotRefine.exit()).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(CliTest.lastLine(ownCannotRefine.err())).startsWith("error: refineSteps").contains("32");
+        assertThat(dir.resolve("j.png")).doesNotExist();
         // serve wires its repeated --gan-ranker the same way: POST /v1/generate returns generate's bytes
         ServeCommand serve = new ServeCommand();
         new CommandLine(serve).parseArgs("--checkpoint", textModel.toString(), "--http-port", "0", "--grpc-port", "-1",

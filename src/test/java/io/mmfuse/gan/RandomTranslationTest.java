@@ -57,6 +57,23 @@ class RandomTranslationTest {
     }
 
     @Test
+    void explicitOffsetsShiftEachImageByItsOwn() {
+        float[] in = new float[3 * C * H * W];
+        Random r = new Random(6);
+        for (int i = 0; i < in.length; i++) {
+            in[i] = r.nextFloat();
+        }
+        int[] dx = {1, -2, 0};
+        int[] dy = {0, 1, -1};
+        try (PointerScope scope = new PointerScope()) {
+            float[] out = Tensors.toHeap(RandomTranslation.apply(Tensors.floats(in, GanFixtures.CPU.toTorch(), 3, C, H, W), dx, dy));
+            for (int b = 0; b < 3; b++) {
+                assertThat(isShift(in, out, b, dx[b], dy[b])).as("image %d", b).isTrue();
+            }
+        }
+    }
+
+    @Test
     void offsetsCoverTheRangeEvenly() {
         int[] counts = new int[5];
         for (int i = 0; i < 1000; i++) {

@@ -146,6 +146,31 @@ class TextToImageTest {
     }
 
     @Test
+    void refinementRaisesTheCosineOfTheKeptImagesWithTheirPrompt() {
+        int samples = 4;
+        Sampling ranked = Sampling.DEFAULT.withCandidates(2);
+        float[] picked = t2i.generate(prompts, samples, 4L, ranked);
+        float[] refined = t2i.generate(prompts, samples, 4L, ranked.withRefineSteps(10));
+        assertThat(refined).hasSize(prompts.size() * samples * FLOATS);
+        assertThat(t2i.generate(prompts, samples, 4L, ranked.withRefineSteps(10))).as("same seed, same images")
+                .containsExactly(refined);
+        assertThat(t2i.generate(prompts, samples, 4L, ranked.withRefineSteps(0))).as("no steps: the ranked picks")
+                .containsExactly(picked);
+        // row i of a batch is the single-prompt call, up to float rounding
+        assertThat(Arrays.copyOfRange(refined, samples * FLOATS, 2 * samples * FLOATS))
+                .containsExactly(t2i.generate(prompts.get(1), samples, 4L, ranked.withRefineSteps(10)), offset(1e-4f));
+        try (MmfuseModel model = MmfuseModel.load(GanCheckpoint.info(checkpoint).textModel(), GanFixtures.CPU)) {
+            float[] text = model.embedTexts(prompts).data();
+            int n = prompts.size() * samples;
+            double before = Arrays.stream(CandidateRanking.cosines(model.embedDecoded(picked, n), text, prompts.size())).sum();
+            double after = Arrays.stream(CandidateRanking.cosines(model.embedDecoded(refined, n), text, prompts.size())).sum();
+            assertThat(after).as("summed cosine of %d images", n).isGreaterThan(before);
+        }
+        assertRejected(() -> new Sampling(1, 1, -1), "refineSteps");
+        assertRejected(() -> new Sampling(1, 1, Sampling.MAX_REFINE_STEPS + 1), "refineSteps");
+    }
+
+    @Test
     void aRankerOfTheCallersRanksTheSameCandidatesByItsOwnEmbeddings() {
         Path rankerDir = GanFixtures.textModel(tmp.resolve("ranker"), 64, 11, GanFixtures.captions());
         String p = prompts.get(1);

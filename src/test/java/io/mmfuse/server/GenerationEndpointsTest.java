@@ -45,7 +45,7 @@ class GenerationEndpointsTest {
 
         static byte[] expected(String prompt, int samples, long seed, Sampling sampling) {
             return ("\u0089PNG|" + prompt + "|" + samples + "|" + seed + "|" + sampling.truncation() + "|"
-                    + sampling.candidates()).getBytes(StandardCharsets.UTF_8);
+                    + sampling.candidates() + "|" + sampling.refineSteps()).getBytes(StandardCharsets.UTF_8);
         }
 
         @Override
@@ -122,6 +122,8 @@ class GenerationEndpointsTest {
         assertThat(defaults.body()).isEqualTo(FakeGenerator.expected("a cat", 4, 1));
         assertThat(http.postForBytes("/v1/generate", "{\"text\":\"a cat\",\"truncation\":0.5,\"candidates\":4}").body())
                 .isEqualTo(FakeGenerator.expected("a cat", 4, 1, new Sampling(0.5, 4)));
+        assertThat(http.postForBytes("/v1/generate", "{\"text\":\"a cat\",\"candidates\":4,\"refine\":7}").body())
+                .isEqualTo(FakeGenerator.expected("a cat", 4, 1, new Sampling(1, 4, 7)));
         assertThat(generator.threads).allMatch(t -> t.equals("mmfuse-batcher-generate"));
     }
 
@@ -136,6 +138,7 @@ class GenerationEndpointsTest {
         assertError(http.post("/v1/generate", "{\"text\":\"a dog\",\"truncation\":1.5}"), 400, "truncation");
         assertError(http.post("/v1/generate", "{\"text\":\"a dog\",\"truncation\":\"low\"}"), 400, "truncation");
         assertError(http.post("/v1/generate", "{\"text\":\"a dog\",\"candidates\":" + (Sampling.MAX_CANDIDATES + 1) + "}"), 400, "candidates");
+        assertError(http.post("/v1/generate", "{\"text\":\"a dog\",\"refine\":-1}"), 400, "refineSteps");
         assertThat(http.postForBytes("/v1/generate", "{\"text\":\"a dog\"}").status()).isEqualTo(200);
     }
 
@@ -199,6 +202,10 @@ class GenerationEndpointsTest {
                         .isEqualTo(FakeGenerator.expected("a cat", 4, 0));
                 assertThat(stub.generate(GenerateRequest.newBuilder().setText("a cat").setTruncation(0f).setCandidates(3)
                         .build()).getPng().toByteArray()).isEqualTo(FakeGenerator.expected("a cat", 4, 0, new Sampling(0, 3)));
+                assertThat(stub.generate(GenerateRequest.newBuilder().setText("a cat").setCandidates(3).setRefine(5)
+                        .build()).getPng().toByteArray()).isEqualTo(FakeGenerator.expected("a cat", 4, 0, new Sampling(1, 3, 5)));
+                assertStatus(() -> stub.generate(GenerateRequest.newBuilder().setText("a cat").setRefine(501).build()),
+                        Status.Code.INVALID_ARGUMENT, "refineSteps");
                 assertStatus(() -> stub.generate(GenerateRequest.newBuilder().setText("a cat").setCandidates(-1).build()),
                         Status.Code.INVALID_ARGUMENT, "candidates");
                 assertStatus(() -> stub.generate(GenerateRequest.newBuilder().setText("").build()), Status.Code.INVALID_ARGUMENT, "text");

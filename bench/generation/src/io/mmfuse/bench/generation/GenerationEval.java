@@ -159,48 +159,87 @@ public final class GenerationEval {
         }
     }
 
-    /** Attribute accuracy of generated images for the test captions, judged by a classifier trained on real images. */
+    /**
+     * Attribute accuracy of generated images for the test captions, judged by a classifier trained on real
+     * images; -Dmmfuse.bench.judges=N (lever.sh: EVAL_JUDGES) trains N judges with seeds 1..N instead of
+     * one with seed 42 and adds a table of their mean (judges differ by up to 23 points of shape on the same
+     * generated images, generation-2026-11-29p-vm.md).
+     */
     static void shapes(Path data, double classifierMinutes, Path md, Map<String, Path> gans, int threads)
             throws IOException {
         List<AttributeTarget> targets = targets(data);
         long heldOutTargets = targets.stream().filter(t -> t.mentionsAny(HELD_OUT)).count();
-        ClassifierTrainConfig train = ClassifierTrainConfig.builder().epochs(60)
-                .timeBudget(Duration.ofMillis(Math.round(classifierMinutes * 60_000))).threads(threads).build();
+        int judgeCount = Integer.getInteger("mmfuse.bench.judges", 1);
         StringBuilder out = new StringBuilder();
         StringBuilder confusions = new StringBuilder();
-        try (AttributeClassifierTrainer.Trained judge = AttributeClassifierTrainer.trainOnSynthetic(SHAPES,
-                AttributeClassifierConfig.defaults(), train, DeviceChoice.cpu("bench"), ClassifierProgress.console())) {
+        List<AttributeClassifierTrainer.Trained> judges = new ArrayList<>();
+        try {
+            for (int j = 1; j <= judgeCount; j++) {
+                ClassifierTrainConfig train = ClassifierTrainConfig.builder().epochs(60).seed(judgeCount == 1 ? 42 : j)
+                        .timeBudget(Duration.ofMillis(Math.round(classifierMinutes * 60_000))).threads(threads).build();
+                judges.add(AttributeClassifierTrainer.trainOnSynthetic(SHAPES, AttributeClassifierConfig.defaults(), train,
+                        DeviceChoice.cpu("bench"), ClassifierProgress.console()));
+            }
             out.append("### Synthetic shapes: attribute accuracy of generated images\n\n");
             out.append(String.format(Locale.ROOT, "- %d test captions (evaluation wording: canonical for two objects, "
                     + "with the region for one), %d of them name a held-out colour-shape pair: %s.%n", targets.size(),
                     heldOutTargets, HELD_OUT));
-            out.append("- judge: attribute classifier trained on 3,000 real synthetic images with nothing held out; ")
-                    .append(judge.training()).append("\n");
-            if (judge.training().outOfTime()) {
-                // Judges cut short read the same images differently (generation-2026-11-27h-vm.md:
-                // 52-55 % shape under two such judges, 41 % under a fully trained one).
-                out.append("- **the judge's time budget ended its training early: compare only rows scored by this"
-                        + " judge, and rerun with a larger budget before reading differences of a few points**\n");
+            for (int j = 0; j < judges.size(); j++) {
+                AttributeClassifierTrainer.Trained judge = judges.get(j);
+                out.append("- judge").append(judgeCount == 1 ? "" : " " + (j + 1) + " (seed " + (j + 1) + ")")
+                        .append(": attribute classifier trained on 3,000 real synthetic images with nothing held out; ")
+                        .append(judge.training()).append("\n");
+                if (judge.training().outOfTime()) {
+                    // Judges cut short read the same images differently (generation-2026-11-27h-vm.md:
+                    // 52-55 % shape under two such judges, 41 % under a fully trained one).
+                    out.append("- **the judge's time budget ended its training early: compare only rows scored by this"
+                            + " judge, and rerun with a larger budget before reading differences of a few points**\n");
+                }
             }
             out.append("- one generated image per caption, noise seed ").append(NOISE_SEED).append("\n\n");
-            out.append(AttributeAccuracy.Report.markdownHeader()).append("\n");
-            out.append(judge.testAccuracy().markdownRows("real test images (ceiling)")).append("\n");
+            Map<String, List<AttributeAccuracy.Report>> reports = new LinkedHashMap<>();
+            for (AttributeClassifierTrainer.Trained judge : judges) {
+                reports.computeIfAbsent("real test images (ceiling)", k -> new ArrayList<>()).add(judge.testAccuracy());
+            }
             for (Map.Entry<String, Path> gan : gans.entrySet()) {
                 String[] spec = gan.getValue().toString().split("\\^", 2); // CKPT or CKPT^RANKER_CKPT[+RANKER_CKPT...]
                 List<Path> rankers = spec.length == 1 ? List.of()
                         : Arrays.stream(spec[1].split("\\+")).map(Path::of).toList();
                 try (TextToImage generator = TextToImage.load(Path.of(spec[0]), Devices.auto(), rankers)) {
                     List<String> captions = targets.stream().map(AttributeTarget::caption).toList();
+                    long start = System.nanoTime();
                     float[] images = generate(generator, captions, sampling(gan.getKey()));
-                    List<SceneAttributes> read = judge.classifier().predict(images, captions.size());
-                    AttributeAccuracy.Report r = AttributeAccuracy.score(read, targets, HELD_OUT);
-                    out.append(r.markdownRows(gan.getKey() + " (step " + generator.step() + ")")).append("\n");
-                    confusions.append("\nShape read by the judge where a shape was asked for, ").append(gan.getKey())
-                            .append(" (object slots of images with the right object count):\n\n")
-                            .append(AttributeAccuracy.shapeConfusionMarkdown(AttributeAccuracy.shapeConfusion(read, targets)));
-                    System.err.println(gan.getKey() + ": " + r.toJson());
+                    double seconds = (System.nanoTime() - start) / 1e9;
+                    String label = gan.getKey() + " (step " + generator.step() + ")";
+                    for (int j = 0; j < judges.size(); j++) {
+                        List<SceneAttributes> read = judges.get(j).classifier().predict(images, captions.size());
+                        AttributeAccuracy.Report r = AttributeAccuracy.score(read, targets, HELD_OUT);
+                        reports.computeIfAbsent(label, k -> new ArrayList<>()).add(r);
+                        confusions.append("\nShape read by judge ").append(j + 1).append(" where a shape was asked for, ")
+                                .append(gan.getKey()).append(" (object slots of images with the right object count):\n\n")
+                                .append(AttributeAccuracy.shapeConfusionMarkdown(AttributeAccuracy.shapeConfusion(read, targets)));
+                        System.err.println(gan.getKey() + ", judge " + (j + 1) + ": " + r.toJson());
+                    }
+                    System.err.printf(Locale.ROOT, "%s: %d images in %.1f s%n", gan.getKey(), captions.size(), seconds);
+                    out.append(String.format(Locale.ROOT, "- %s: %d images drawn in %.0f s%n", gan.getKey(), captions.size(), seconds));
                 }
             }
+            out.append('\n');
+            if (judges.size() > 1) {
+                out.append(RankingStudy.meanTable(reports)).append('\n');
+            }
+            for (int j = 0; j < judges.size(); j++) {
+                if (judges.size() > 1) {
+                    out.append("Judge ").append(j + 1).append(":\n\n");
+                }
+                out.append(AttributeAccuracy.Report.markdownHeader()).append("\n");
+                for (Map.Entry<String, List<AttributeAccuracy.Report>> r : reports.entrySet()) {
+                    out.append(r.getValue().get(j).markdownRows(r.getKey())).append("\n");
+                }
+                out.append('\n');
+            }
+        } finally {
+            judges.forEach(AttributeClassifierTrainer.Trained::close);
         }
         append(md, out.append(confusions).append("\n").toString());
     }
@@ -308,7 +347,8 @@ public final class GenerationEval {
     /**
      * How a label asks for its images to be drawn: "NAME@PSI" scores the checkpoint with its noise
      * truncated to PSI, "NAME@PSIxC" also keeps the best of C candidates by the checkpoint's retrieval
-     * model ({@link Sampling}); a plain name draws as in training.
+     * model ({@link Sampling}), "NAME@PSIxC~S" then refines each kept image's noise S steps
+     * ({@link Sampling#refineSteps()}); a plain name draws as in training.
      */
     static Sampling sampling(String label) {
         int ranker = label.indexOf('^'); // "NAME@PSIxC^RANKER": the ranker comes with the checkpoint path
@@ -317,8 +357,10 @@ public final class GenerationEval {
         if (at < 0) {
             return Sampling.DEFAULT;
         }
-        String[] spec = label.substring(at + 1).split("x", 2);
-        return new Sampling(Double.parseDouble(spec[0]), spec.length == 1 ? 1 : Integer.parseInt(spec[1]));
+        String[] refine = label.substring(at + 1).split("~", 2);
+        String[] spec = refine[0].split("x", 2);
+        return new Sampling(Double.parseDouble(spec[0]), spec.length == 1 ? 1 : Integer.parseInt(spec[1]),
+                refine.length == 1 ? 0 : Integer.parseInt(refine[1]));
     }
 
     /** One image per caption, in chunks the generator accepts; rows follow {@code captions}. */

@@ -125,7 +125,14 @@ final class RankingStudy {
                 + "- %d judges (attribute classifiers trained on real images, seeds 1..%d); each scores every selection; "
                 + "cells list judge 1 / 2 / ... and their mean%n%n",
                 targets.size(), candidates, noiseSeed, candidates, critics, judges, judges));
-        out.append("| selection | overall | shape | held-out pairs, overall | held-out pairs, shape |\n|---|---|---|---|---|\n");
+        out.append(meanTable(reports));
+        GenerationEval.append(md, out.append('\n').append(tables).toString());
+    }
+
+    /** One row per selection: overall and shape accuracy, all and held-out pairs, each judge's and their mean. */
+    static String meanTable(Map<String, List<AttributeAccuracy.Report>> reports) {
+        StringBuilder out = new StringBuilder(
+                "| selection | overall | shape | held-out pairs, overall | held-out pairs, shape |\n|---|---|---|---|---|\n");
         for (Map.Entry<String, List<AttributeAccuracy.Report>> e : reports.entrySet()) {
             List<AttributeAccuracy.Report> rs = e.getValue();
             out.append("| ").append(e.getKey())
@@ -134,7 +141,7 @@ final class RankingStudy {
                     .append(" | ").append(cell(rs, r -> r.heldOut().overall()))
                     .append(" | ").append(cell(rs, r -> r.heldOut().shape().accuracy())).append(" |\n");
         }
-        GenerationEval.append(md, out.append('\n').append(tables).toString());
+        return out.toString();
     }
 
     private static String cell(List<AttributeAccuracy.Report> reports, ToDoubleFunction<AttributeAccuracy.Report> f) {

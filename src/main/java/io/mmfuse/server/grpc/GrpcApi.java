@@ -82,7 +82,7 @@ public final class GrpcApi extends MmfuseGrpc.MmfuseImplBase {
     public void generate(GenerateRequest request, StreamObserver<GenerateResponse> out) {
         serve(out, () -> {
             Sampling sampling = new Sampling(request.hasTruncation() ? request.getTruncation() : 1,
-                    request.getCandidates() == 0 ? 1 : request.getCandidates());
+                    request.getCandidates() == 0 ? 1 : request.getCandidates(), request.getRefine());
             return GenerateResponse.newBuilder().setPng(ByteString.copyFrom(generation.generate(request.getText(),
                     request.getSamples() == 0 ? 4 : request.getSamples(), request.getSeed(), sampling, timeout()))).build();
         });

@@ -191,12 +191,12 @@ public final class HttpApi {
         json(ctx, 200, out);
     }
 
-    /** {"text", "samples" (default 4), "seed" (default 1), "truncation" (1), "candidates" (1)} in, a PNG grid out. */
+    /** {"text", "samples" (default 4), "seed" (default 1), "truncation" (1), "candidates" (1), "refine" (0)} in, a PNG grid out. */
     private void generate(Context ctx) {
         JsonNode body = JsonBodies.parseObject(ctx.bodyAsBytes());
         String text = JsonBodies.string(JsonBodies.required(body, "text"), "text");
         Sampling sampling = new Sampling(JsonBodies.number(body, "truncation", 1),
-                JsonBodies.integer(body, "candidates", 1));
+                JsonBodies.integer(body, "candidates", 1), JsonBodies.integer(body, "refine", 0));
         byte[] png = generation.generate(text, JsonBodies.integer(body, "samples", 4), JsonBodies.integer(body, "seed", 1),
                 sampling, timeout(ctx));
         ctx.status(200).contentType("image/png").result(png);

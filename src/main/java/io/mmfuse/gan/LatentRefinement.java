@@ -1,0 +1,151 @@
+package io.mmfuse.gan;
+
+import io.mmfuse.model.MultimodalAutoencoder;
+import io.mmfuse.model.Tensors;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * Moves each image's noise (z and the conditioning draw eps) uphill on the cosine between the image and
+ * its prompt under one or more frozen retrieval critics, by normalised gradient steps that keep each
+ * vector's length: re-ranking searches the generator's input space by drawing, this follows the slope
+ * from the best draw. Each step scores the image shifted by a random 0 to {@value #SHIFT} pixels, so that
+ * pixel-exact patterns that please a frozen encoder (the failure the matching loss's shift guards
+ * against in training) do not pay. The generator stays in eval mode, so an image depends on its own
+ * noise only and a batch's summed score gives each noise row its own gradient.
+ */
+final class LatentRefinement {
+    /** Each step turns a vector by about this many radians (a step of STEP times its length, then rescaled). */
+    static final double STEP = 0.05;
+    /** Largest random shift of the scored image, in pixels, each way. */
+    static final int SHIFT = 2;
+    /** Images per forward and backward pass. */
+    static final int CHUNK = 32;
+
+    /** A frozen retrieval network and its unit embedding of each prompt (prompts x dimension, row-major). */
+    record Critic(MultimodalAutoencoder network, float[] text) {
+    }
+
+    private LatentRefinement() {
+    }
+
+    /**
+     * @param z images x noiseDim, updated in place
+     * @param eps images x condDim, updated in place
+     * @param cond images x textDim: what the generator takes as text for each image
+     * @param perPrompt images of each prompt (image i shows prompt i / perPrompt)
+     * @param seed draws the shifts
+     * @return images x 3 x S x S floats, generated from the refined noise
+     */
+    static float[] refine(Generator g, Device device, float[] z, float[] eps, float[] cond, int perPrompt,
+            List<Critic> critics, int steps, long seed) {
+        GanConfig c = g.config();
+        int images = z.length / c.noiseDim();
+        int prompts = images / perPrompt;
+        SplittableRandom random = new SplittableRandom(seed);
+        float[] out = new float[Math.multiplyExact(images, c.imageFloats())];
+        boolean wasTraining = g.is_training();
+        g.eval();
+        try {
+            for (int from = 0; from < images; from += CHUNK) {
+                int n = Math.min(CHUNK, images - from);
+                float[] zc = slice(z, from, n, c.noiseDim());
+                float[] ec = slice(eps, from, n, c.condDim());
+                float[] tc = slice(cond, from, n, c.textDim());
+                float[] zNorms = norms(zc, c.noiseDim());
+                float[] eNorms = norms(ec, c.condDim());
+                for (int step = 0; step < steps; step++) {
+                    try (PointerScope scope = new PointerScope()) {
+                        Tensor zt = Tensors.floats(zc, device, n, c.noiseDim());
+                        Tensor et = Tensors.floats(ec, device, n, c.condDim());
+                        zt.set_requires_grad(true);
+                        et.set_requires_grad(true);
+                        Tensor generated = g.forward(zt, Tensors.floats(tc, device, n, c.textDim()), et).images();
+                        int[] dx = new int[n];
+                        int[] dy = new int[n];
+                        for (int i = 0; i < n; i++) {
+                            dx[i] = random.nextInt(-SHIFT, SHIFT + 1);
+                            dy[i] = random.nextInt(-SHIFT, SHIFT + 1);
+                        }
+                        Tensor shifted = RandomTranslation.apply(generated, dx, dy);
+                        Tensor score = null;
+                        for (Critic critic : critics) {
+                            int dim = critic.text().length / prompts;
+                            Tensor text = Tensors.floats(promptRows(critic.text(), dim, from, n, perPrompt), device, n, dim);
+                            Tensor s = critic.network().embedImages(shifted).mul(text).sum();
+                            score = score == null ? s : score.add(s);
+                        }
+                        score.backward();
+                        ascend(zc, Tensors.toHeap(zt.grad()), zNorms, c.noiseDim());
+                        ascend(ec, Tensors.toHeap(et.grad()), eNorms, c.condDim());
+                    }
+                }
+                System.arraycopy(zc, 0, z, from * c.noiseDim(), zc.length);
+                System.arraycopy(ec, 0, eps, from * c.condDim(), ec.length);
+                try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
+                    Tensor refined = g.forward(Tensors.floats(zc, device, n, c.noiseDim()),
+                            Tensors.floats(tc, device, n, c.textDim()), Tensors.floats(ec, device, n, c.condDim())).images();
+                    Tensors.copyToHeap(refined, out, from * c.imageFloats());
+                }
+            }
+        } finally {
+            g.train(wasTraining);
+        }
+        Sampler.requireFinite(out, c.imageFloats());
+        return out;
+    }
+
+    /** The prompt embedding of each of images [from, from + n), one row per image. */
+    private static float[] promptRows(float[] text, int dim, int from, int n, int perPrompt) {
+        float[] out = new float[n * dim];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(text, (from + i) / perPrompt * dim, out, i * dim, dim);
+        }
+        return out;
+    }
+
+    /** Row i += STEP * |row i| * grad_i / |grad_i|, then rescaled to its length {@code norms[i]}. */
+    static void ascend(float[] rows, float[] grad, float[] norms, int dim) {
+        for (int i = 0; i < norms.length; i++) {
+            double g2 = 0;
+            for (int d = 0; d < dim; d++) {
+                g2 += (double) grad[i * dim + d] * grad[i * dim + d];
+            }
+            if (g2 == 0 || norms[i] == 0) {
+                continue;
+            }
+            double by = STEP * norms[i] / Math.sqrt(g2);
+            double v2 = 0;
+            for (int d = 0; d < dim; d++) {
+                rows[i * dim + d] += (float) (by * grad[i * dim + d]);
+                v2 += (double) rows[i * dim + d] * rows[i * dim + d];
+            }
+            double back = norms[i] / Math.sqrt(v2);
+            for (int d = 0; d < dim; d++) {
+                rows[i * dim + d] *= (float) back;
+            }
+        }
+    }
+
+    private static float[] norms(float[] rows, int dim) {
+        float[] out = new float[rows.length / dim];
+        for (int i = 0; i < out.length; i++) {
+            double s = 0;
+            for (int d = 0; d < dim; d++) {
+                s += (double) rows[i * dim + d] * rows[i * dim + d];
+            }
+            out[i] = (float) Math.sqrt(s);
+        }
+        return out;
+    }
+
+    private static float[] slice(float[] rows, int from, int n, int dim) {
+        float[] out = new float[n * dim];
+        System.arraycopy(rows, from * dim, out, 0, n * dim);
+        return out;
+    }
+}
