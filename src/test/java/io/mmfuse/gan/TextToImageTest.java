@@ -171,6 +171,21 @@ class TextToImageTest {
     }
 
     @Test
+    void refinementFreesWhatEachStepAllocates() {
+        Sampling refine = Sampling.DEFAULT.withRefineSteps(20);
+        for (int i = 0; i < 3; i++) {
+            t2i.generate(prompts, 8, i, refine); // warm-up: allocator pools and JIT settle
+        }
+        long warm = org.bytedeco.javacpp.Pointer.physicalBytes();
+        for (int i = 0; i < 15; i++) {
+            t2i.generate(prompts, 8, i, refine);
+        }
+        // 300 steps of 16 images: a leaked step's images alone would add about 240 MB
+        assertThat(org.bytedeco.javacpp.Pointer.physicalBytes()).as("resident bytes after 15 more calls, %d after warm-up", warm)
+                .isLessThan(warm + (32L << 20));
+    }
+
+    @Test
     void aRankerOfTheCallersRanksTheSameCandidatesByItsOwnEmbeddings() {
         Path rankerDir = GanFixtures.textModel(tmp.resolve("ranker"), 64, 11, GanFixtures.captions());
         String p = prompts.get(1);
