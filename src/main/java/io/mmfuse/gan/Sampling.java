@@ -14,9 +14,11 @@ import io.mmfuse.InvalidInputException;
  *     loaded with, see {@link CandidateRanking}) is closest to the prompt's is kept (re-ranking, as
  *     DALL-E re-ranks with CLIP), at that many times the cost
  * @param refineSteps 0 to {@value #MAX_REFINE_STEPS} gradient steps on each kept image's noise, uphill on
- *     its cosine with the prompt under the same retrieval models (each step turns the noise by about
- *     0.05 rad and keeps its length; images scored shifted by up to 2 px); a step costs about three
- *     draws per retrieval model
+ *     its summed cosine with the prompt under the same retrieval models (each step turns the noise by
+ *     about 0.05 rad and keeps its length; images scored shifted by up to 2 px, see
+ *     {@code LatentRefinement}); a step costs about as much as one more candidate. On synthetic shapes 100
+ *     steps from a plain draw, guided by four critics, lifted shape accuracy from 56 to 82 % under
+ *     independent judges, and 200 steps added nothing ({@code bench/results/generation-2026-11-29q-vm.md})
  */
 public record Sampling(double truncation, int candidates, int refineSteps) {
     public static final int MAX_CANDIDATES = 64;
