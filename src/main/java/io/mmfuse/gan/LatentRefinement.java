@@ -23,6 +23,9 @@ final class LatentRefinement {
     static final double STEP = 0.05;
     /** Largest random shift of the scored image, in pixels, each way. */
     static final int SHIFT = 2;
+    /** Odd constants that give each (sample column, step) its own stream of shifts (SplittableRandom mixes the seed). */
+    private static final long COLUMN_MIX = 0x9E3779B97F4A7C15L;
+    private static final long STEP_MIX = 0xC2B2AE3D27D4EB4FL;
     /** Images per forward and backward pass. */
     static final int CHUNK = 32;
 
@@ -38,15 +41,20 @@ final class LatentRefinement {
      * @param eps images x condDim, updated in place
      * @param cond images x textDim: what the generator takes as text for each image
      * @param perPrompt images of each prompt (image i shows prompt i / perPrompt)
-     * @param seed draws the shifts
+     * @param seed with the image's sample column (i % perPrompt) and the step, draws the image's shift
      * @return images x 3 x S x S floats, generated from the refined noise
      */
     static float[] refine(Generator g, Device device, float[] z, float[] eps, float[] cond, int perPrompt,
             List<Critic> critics, int steps, long seed) {
+        return refine(g, device, z, eps, cond, perPrompt, critics, steps, seed, SHIFT);
+    }
+
+    /** As {@link #refine(Generator, Device, float[], float[], float[], int, List, int, long)} with another largest shift. */
+    static float[] refine(Generator g, Device device, float[] z, float[] eps, float[] cond, int perPrompt,
+            List<Critic> critics, int steps, long seed, int shift) {
         GanConfig c = g.config();
         int images = z.length / c.noiseDim();
         int prompts = images / perPrompt;
-        SplittableRandom random = new SplittableRandom(seed);
         float[] out = new float[Math.multiplyExact(images, c.imageFloats())];
         boolean wasTraining = g.is_training();
         g.eval();
@@ -68,8 +76,10 @@ final class LatentRefinement {
                         int[] dx = new int[n];
                         int[] dy = new int[n];
                         for (int i = 0; i < n; i++) {
-                            dx[i] = random.nextInt(-SHIFT, SHIFT + 1);
-                            dy[i] = random.nextInt(-SHIFT, SHIFT + 1);
+                            // by sample column, as the noise: row i of a batch refines as the single-prompt call
+                            SplittableRandom r = new SplittableRandom(seed + COLUMN_MIX * ((from + i) % perPrompt) + STEP_MIX * step);
+                            dx[i] = r.nextInt(-shift, shift + 1);
+                            dy[i] = r.nextInt(-shift, shift + 1);
                         }
                         Tensor shifted = RandomTranslation.apply(generated, dx, dy);
                         Tensor score = null;

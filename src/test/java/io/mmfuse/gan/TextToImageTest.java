@@ -156,9 +156,10 @@ class TextToImageTest {
                 .containsExactly(refined);
         assertThat(t2i.generate(prompts, samples, 4L, ranked.withRefineSteps(0))).as("no steps: the ranked picks")
                 .containsExactly(picked);
-        // row i of a batch is the single-prompt call, up to float rounding
-        assertThat(Arrays.copyOfRange(refined, samples * FLOATS, 2 * samples * FLOATS))
-                .containsExactly(t2i.generate(prompts.get(1), samples, 4L, ranked.withRefineSteps(10)), offset(1e-4f));
+        // row i of a batch is the single-prompt call, up to float rounding (this barely trained fixture moves its
+        // images by about 1e-4 per 10 steps, so LatentRefinementTest checks that on an untrained generator that moves more)
+        assertThat(maxAbsDifference(Arrays.copyOfRange(refined, samples * FLOATS, 2 * samples * FLOATS),
+                t2i.generate(prompts.get(1), samples, 4L, ranked.withRefineSteps(10)))).isLessThan(1e-5);
         try (MmfuseModel model = MmfuseModel.load(GanCheckpoint.info(checkpoint).textModel(), GanFixtures.CPU)) {
             float[] text = model.embedTexts(prompts).data();
             int n = prompts.size() * samples;
@@ -239,6 +240,15 @@ class TextToImageTest {
             assertThatThrownBy(() -> ranked.generate(word, 1, 1L, Sampling.DEFAULT.withCandidates(2)))
                     .isInstanceOf(InvalidInputException.class).hasMessageContaining("text: ranker:");
         }
+    }
+
+    private static double maxAbsDifference(float[] a, float[] b) {
+        assertThat(a).hasSameSizeAs(b);
+        double max = 0;
+        for (int i = 0; i < a.length; i++) {
+            max = Math.max(max, Math.abs(a[i] - b[i]));
+        }
+        return max;
     }
 
     private static double dot(float[] a, float[] b) {
