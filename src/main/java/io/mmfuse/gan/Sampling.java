@@ -17,8 +17,8 @@ import io.mmfuse.InvalidInputException;
  *     its summed cosine with the prompt under the same retrieval models (each step turns the noise by
  *     about 0.05 rad and keeps its length; images scored shifted by up to 2 px, see
  *     {@code LatentRefinement}); a step costs about as much as one more candidate. On synthetic shapes 100
- *     steps from a plain draw, guided by four critics, lifted shape accuracy from 56 to 82 % under
- *     independent judges, and 200 steps added nothing ({@code bench/results/generation-2026-11-29q-vm.md})
+ *     steps from the best of 16, guided by four critics, lifted shape accuracy from 69 % (best of 64) to 82 %
+ *     under independent judges, and 200 steps added nothing ({@code bench/results/generation-2026-11-29q-vm.md})
  */
 public record Sampling(double truncation, int candidates, int refineSteps) {
     public static final int MAX_CANDIDATES = 64;
