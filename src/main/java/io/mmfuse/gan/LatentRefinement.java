@@ -66,32 +66,39 @@ final class LatentRefinement {
                 float[] tc = slice(cond, from, n, c.textDim());
                 float[] zNorms = norms(zc, c.noiseDim());
                 float[] eNorms = norms(ec, c.condDim());
-                for (int step = 0; step < steps; step++) {
-                    try (PointerScope scope = new PointerScope()) {
-                        Tensor zt = Tensors.floats(zc, device, n, c.noiseDim());
-                        Tensor et = Tensors.floats(ec, device, n, c.condDim());
-                        zt.set_requires_grad(true);
-                        et.set_requires_grad(true);
-                        Tensor generated = g.forward(zt, Tensors.floats(tc, device, n, c.textDim()), et).images();
-                        int[] dx = new int[n];
-                        int[] dy = new int[n];
-                        for (int i = 0; i < n; i++) {
-                            // by sample column, as the noise: row i of a batch refines as the single-prompt call
-                            SplittableRandom r = new SplittableRandom(seed + COLUMN_MIX * ((from + i) % perPrompt) + STEP_MIX * step);
-                            dx[i] = r.nextInt(-shift, shift + 1);
-                            dy[i] = r.nextInt(-shift, shift + 1);
+                // what stays fixed over the steps, made once per chunk; each step's tensors go with its own scope
+                try (PointerScope chunkScope = new PointerScope()) {
+                    Tensor text = Tensors.floats(tc, device, n, c.textDim());
+                    Tensor[] promptRows = new Tensor[critics.size()];
+                    for (int k = 0; k < promptRows.length; k++) {
+                        int dim = critics.get(k).text().length / prompts;
+                        promptRows[k] = Tensors.floats(promptRows(critics.get(k).text(), dim, from, n, perPrompt), device, n, dim);
+                    }
+                    for (int step = 0; step < steps; step++) {
+                        try (PointerScope scope = new PointerScope()) {
+                            Tensor zt = Tensors.floats(zc, device, n, c.noiseDim());
+                            Tensor et = Tensors.floats(ec, device, n, c.condDim());
+                            zt.set_requires_grad(true);
+                            et.set_requires_grad(true);
+                            Tensor generated = g.forward(zt, text, et).images();
+                            int[] dx = new int[n];
+                            int[] dy = new int[n];
+                            for (int i = 0; i < n; i++) {
+                                // by sample column, as the noise: row i of a batch refines as the single-prompt call
+                                SplittableRandom r = new SplittableRandom(seed + COLUMN_MIX * ((from + i) % perPrompt) + STEP_MIX * step);
+                                dx[i] = r.nextInt(-shift, shift + 1);
+                                dy[i] = r.nextInt(-shift, shift + 1);
+                            }
+                            Tensor shifted = RandomTranslation.apply(generated, dx, dy);
+                            Tensor score = null;
+                            for (int k = 0; k < promptRows.length; k++) {
+                                Tensor s = critics.get(k).network().embedImages(shifted).mul(promptRows[k]).sum();
+                                score = score == null ? s : score.add(s);
+                            }
+                            score.backward();
+                            ascend(zc, Tensors.toHeap(zt.grad()), zNorms, c.noiseDim());
+                            ascend(ec, Tensors.toHeap(et.grad()), eNorms, c.condDim());
                         }
-                        Tensor shifted = RandomTranslation.apply(generated, dx, dy);
-                        Tensor score = null;
-                        for (Critic critic : critics) {
-                            int dim = critic.text().length / prompts;
-                            Tensor text = Tensors.floats(promptRows(critic.text(), dim, from, n, perPrompt), device, n, dim);
-                            Tensor s = critic.network().embedImages(shifted).mul(text).sum();
-                            score = score == null ? s : score.add(s);
-                        }
-                        score.backward();
-                        ascend(zc, Tensors.toHeap(zt.grad()), zNorms, c.noiseDim());
-                        ascend(ec, Tensors.toHeap(et.grad()), eNorms, c.condDim());
                     }
                 }
                 System.arraycopy(zc, 0, z, from * c.noiseDim(), zc.length);

@@ -154,10 +154,10 @@ public final class TextToImage implements AutoCloseable {
                         + info.config().captionVocabulary());
             }
             generator = GanCheckpoint.loadSampler(ganCheckpoint, device);
-            // refinement backpropagates through the rankers to the noise only
-            (rankers.isEmpty() ? List.of(textModel) : rankers).forEach(r -> MatchingLoss.freeze(r.network()));
-            return new TextToImage(info, textModel, rankers.isEmpty() ? List.of(textModel) : List.copyOf(rankers),
-                    generator, ganCheckpoint, device, Tensors.keep(device.toTorch()));
+            List<MmfuseModel> ranking = rankers.isEmpty() ? List.of(textModel) : List.copyOf(rankers);
+            ranking.forEach(r -> MatchingLoss.freeze(r.network())); // refinement backpropagates to the noise only
+            return new TextToImage(info, textModel, ranking, generator, ganCheckpoint, device,
+                    Tensors.keep(device.toTorch()));
         } catch (RuntimeException e) {
             textModel.close();
             rankers.forEach(MmfuseModel::close);
@@ -320,12 +320,14 @@ public final class TextToImage implements AutoCloseable {
         float[] embeddings = learned ? null : textModel.embedTokens(tokens).data();
         Sampler.Noise noise = Sampler.noise(info.config(), draws, seed, (float) sampling.truncation());
         float[] text;
-        float[] images;
+        float[] images = null;
         lock.lock();
         try {
             requireOpen();
             text = learned ? Sampler.captionCodes(generator, device, tokens) : embeddings;
-            images = Sampler.sample(generator, device, text, prompts.size(), noise);
+            if (rerank || !refine) { // refinement alone redraws every image from its refined noise
+                images = Sampler.sample(generator, device, text, prompts.size(), noise);
+            }
         } catch (MmfuseException e) {
             throw e;
         } catch (RuntimeException e) {

@@ -6,6 +6,7 @@ import static org.assertj.core.data.Offset.offset;
 import io.mmfuse.model.ModelConfig;
 import io.mmfuse.model.MultimodalAutoencoder;
 import io.mmfuse.model.Tensors;
+import io.mmfuse.search.FloatMatrix;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
@@ -114,14 +115,7 @@ class LatentRefinementTest {
         int n = images.length / (3 * 64 * 64);
         try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
             float[] e = Tensors.toHeap(critic.embedImages(Tensors.floats(images, GanFixtures.CPU.toTorch(), n, 3, 64, 64)));
-            int dim = e.length / n;
-            double s = 0;
-            for (int i = 0; i < n; i++) {
-                for (int d = 0; d < dim; d++) {
-                    s += (double) e[i * dim + d] * text[i / perPrompt * dim + d];
-                }
-            }
-            return s;
+            return Arrays.stream(CandidateRanking.cosines(new FloatMatrix(n, e.length / n, e), text, n / perPrompt)).sum();
         }
     }
 
