@@ -1,5 +1,6 @@
 package io.mmfuse.gan;
 
+import io.mmfuse.Cancellation;
 import io.mmfuse.model.MultimodalAutoencoder;
 import io.mmfuse.model.Tensors;
 import java.util.List;
@@ -46,12 +47,16 @@ final class LatentRefinement {
      */
     static float[] refine(Generator g, Device device, float[] z, float[] eps, float[] cond, int perPrompt,
             List<Critic> critics, int steps, long seed) {
-        return refine(g, device, z, eps, cond, perPrompt, critics, steps, seed, SHIFT);
+        return refine(g, device, z, eps, cond, perPrompt, critics, steps, seed, SHIFT, Cancellation.NONE);
     }
 
-    /** As {@link #refine(Generator, Device, float[], float[], float[], int, List, int, long)} with another largest shift. */
+    /**
+     * As {@link #refine(Generator, Device, float[], float[], float[], int, List, int, long)} with another
+     * largest shift, asking {@code cancel} before every step (a step of a chunk of {@value #CHUNK} images
+     * takes a fraction of a second on a CPU, a whole call minutes).
+     */
     static float[] refine(Generator g, Device device, float[] z, float[] eps, float[] cond, int perPrompt,
-            List<Critic> critics, int steps, long seed, int shift) {
+            List<Critic> critics, int steps, long seed, int shift, Cancellation cancel) {
         GanConfig c = g.config();
         int images = z.length / c.noiseDim();
         int prompts = images / perPrompt;
@@ -75,6 +80,7 @@ final class LatentRefinement {
                         promptRows[k] = Tensors.floats(promptRows(critics.get(k).text(), dim, from, n, perPrompt), device, n, dim);
                     }
                     for (int step = 0; step < steps; step++) {
+                        cancel.check("refining images");
                         try (PointerScope scope = new PointerScope()) {
                             Tensor zt = Tensors.floats(zc, device, n, c.noiseDim());
                             Tensor et = Tensors.floats(ec, device, n, c.condDim());

@@ -1,5 +1,6 @@
 package io.mmfuse.gan;
 
+import io.mmfuse.Cancellation;
 import static org.bytedeco.pytorch.global.torch.createCPUGenerator;
 import static org.bytedeco.pytorch.global.torch.randn;
 
@@ -88,6 +89,11 @@ final class Sampler {
 
     /** As {@link #sample(Generator, Device, float[], int, int, long, float)} with the columns' noise given. */
     static float[] sample(Generator g, Device device, float[] text, int rows, Noise noise) {
+        return sample(g, device, text, rows, noise, Cancellation.NONE);
+    }
+
+    /** As {@link #sample(Generator, Device, float[], int, Noise)}, asking {@code cancel} before each chunk. */
+    static float[] sample(Generator g, Device device, float[] text, int rows, Noise noise, Cancellation cancel) {
         GanConfig c = g.config();
         int textDim = c.textDim();
         float[] z = noise.z();
@@ -100,6 +106,7 @@ final class Sampler {
         g.eval();
         try {
             for (int from = 0; from < total; from += CHUNK) {
+                cancel.check("generating images");
                 int n = Math.min(CHUNK, total - from);
                 float[] zc = new float[n * c.noiseDim()];
                 float[] ec = new float[n * c.condDim()];

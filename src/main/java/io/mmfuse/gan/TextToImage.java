@@ -1,5 +1,7 @@
 package io.mmfuse.gan;
 
+import io.mmfuse.Cancellation;
+import io.mmfuse.CancelledException;
 import io.mmfuse.InvalidInputException;
 import io.mmfuse.MmfuseException;
 import io.mmfuse.api.MmfuseModel;
@@ -41,7 +43,8 @@ import org.bytedeco.pytorch.Device;
  * per image by the retrieval model; the others use {@link Sampling#DEFAULT}. Sample j of a prompt
  * draws its candidates from noise columns j * candidates to j * candidates + candidates - 1 of a
  * plain call for samples * candidates images. At most {@value #MAX_DRAWS} images (prompts x samples x
- * candidates) are drawn per call, which bounds its heap use to about 200 MB.
+ * candidates) are drawn per call, which bounds its heap use to about 200 MB. The overloads that take a
+ * {@link Cancellation} stop with {@link CancelledException} when it asks (refinement can run for minutes).
  */
 public final class TextToImage implements AutoCloseable {
     public static final int MAX_PROMPT_CHARS = 1000;
@@ -178,7 +181,7 @@ public final class TextToImage implements AutoCloseable {
 
     /** As {@link #generate(String, int, long)}, drawn as {@code sampling} says. */
     public float[] generate(String prompt, int samples, long seed, Sampling sampling) {
-        return generate(List.of(checkPrompt(prompt, "text")), samples, seed, sampling, "text");
+        return generate(List.of(checkPrompt(prompt, "text")), samples, seed, sampling, "text", Cancellation.NONE);
     }
 
     /** A one-row sample grid (see {@link SampleGrid}) with the prompt under it, as PNG bytes. */
@@ -188,7 +191,17 @@ public final class TextToImage implements AutoCloseable {
 
     /** As {@link #generatePng(String, int, long)}, drawn as {@code sampling} says. */
     public byte[] generatePng(String prompt, int samples, long seed, Sampling sampling) {
-        float[] images = generate(prompt, samples, seed, sampling);
+        return generatePng(prompt, samples, seed, sampling, Cancellation.NONE);
+    }
+
+    /**
+     * As {@link #generatePng(String, int, long, Sampling)}, stopping with {@link CancelledException} once
+     * {@code cancel} asks: it is asked between chunks of drawn images and before every refinement step,
+     * so a call stops within a step of the request it serves being given up (a server passes the
+     * request's deadline).
+     */
+    public byte[] generatePng(String prompt, int samples, long seed, Sampling sampling, Cancellation cancel) {
+        float[] images = generate(List.of(checkPrompt(prompt, "text")), samples, seed, sampling, "text", cancel);
         return SampleGrid.png(images, 1, samples, List.of(prompt));
     }
 
@@ -203,8 +216,13 @@ public final class TextToImage implements AutoCloseable {
 
     /** As {@link #generate(List, int, long)}, drawn as {@code sampling} says. */
     public float[] generate(List<String> prompts, int samples, long seed, Sampling sampling) {
+        return generate(prompts, samples, seed, sampling, Cancellation.NONE);
+    }
+
+    /** As {@link #generate(List, int, long, Sampling)}, stopping as {@link #generatePng(String, int, long, Sampling, Cancellation)} does. */
+    public float[] generate(List<String> prompts, int samples, long seed, Sampling sampling, Cancellation cancel) {
         checkPrompts(prompts);
-        return generate(prompts, samples, seed, sampling, null);
+        return generate(prompts, samples, seed, sampling, null, cancel);
     }
 
     /** A grid with one row per prompt, as PNG bytes. */
@@ -285,7 +303,11 @@ public final class TextToImage implements AutoCloseable {
         return info.config().imageSize();
     }
 
-    private float[] generate(List<String> prompts, int samples, long seed, Sampling sampling, String singleName) {
+    private float[] generate(List<String> prompts, int samples, long seed, Sampling sampling, String singleName,
+            Cancellation cancel) {
+        if (cancel == null) {
+            throw new InvalidInputException("cancel", "is required (Cancellation.NONE never cancels)");
+        }
         if (samples < 1 || samples > MAX_SAMPLES) {
             throw new InvalidInputException("samples", "must be in [1, " + MAX_SAMPLES + "], got " + samples);
         }
@@ -324,9 +346,10 @@ public final class TextToImage implements AutoCloseable {
         lock.lock();
         try {
             requireOpen();
+            cancel.check("generating images");
             text = learned ? Sampler.captionCodes(generator, device, tokens) : embeddings;
             if (rerank || !refine) { // refinement alone redraws every image from its refined noise
-                images = Sampler.sample(generator, device, text, prompts.size(), noise);
+                images = Sampler.sample(generator, device, text, prompts.size(), noise, cancel);
             }
         } catch (MmfuseException e) {
             throw e;
@@ -350,6 +373,7 @@ public final class TextToImage implements AutoCloseable {
         if (rerank) {
             List<double[]> scores = new ArrayList<>();
             for (int k = 0; k < rankers.size(); k++) {
+                cancel.check("ranking images");
                 scores.add(CandidateRanking.cosines(rankers.get(k).embedDecoded(images, prompts.size() * draws),
                         rankTexts.get(k), prompts.size()));
             }
@@ -358,12 +382,12 @@ public final class TextToImage implements AutoCloseable {
             }
             picks = CandidateRanking.bestIndices(scores, groups, sampling.candidates());
         }
-        return refine(text, noise, picks, samples, sampling, rankTexts, seed);
+        return refine(text, noise, picks, samples, sampling, rankTexts, seed, cancel);
     }
 
     /** {@link LatentRefinement} of the picked candidate of each sample (picks[g]: its index within sample g's candidates). */
     private float[] refine(float[] text, Sampler.Noise noise, int[] picks, int samples, Sampling sampling,
-            List<float[]> rankTexts, long seed) {
+            List<float[]> rankTexts, long seed, Cancellation cancel) {
         GanConfig c = info.config();
         int groups = picks.length;
         float[] z = new float[Math.multiplyExact(groups, c.noiseDim())];
@@ -382,7 +406,8 @@ public final class TextToImage implements AutoCloseable {
         lock.lock();
         try {
             requireOpen();
-            return LatentRefinement.refine(generator, device, z, eps, cond, samples, critics, sampling.refineSteps(), seed);
+            return LatentRefinement.refine(generator, device, z, eps, cond, samples, critics, sampling.refineSteps(), seed,
+                    LatentRefinement.SHIFT, cancel);
         } catch (MmfuseException e) {
             throw e;
         } catch (RuntimeException e) {

@@ -1,5 +1,6 @@
 package io.mmfuse.server;
 
+import io.mmfuse.Cancellation;
 import io.mmfuse.gan.Sampling;
 import io.mmfuse.gan.TextToImage;
 
@@ -12,8 +13,8 @@ public final class CheckpointGenerator implements ImageGenerator {
     }
 
     @Override
-    public byte[] generatePng(String prompt, int samples, long seed, Sampling sampling) {
-        return gan.generatePng(prompt, samples, seed, sampling);
+    public byte[] generatePng(String prompt, int samples, long seed, Sampling sampling, Cancellation cancel) {
+        return gan.generatePng(prompt, samples, seed, sampling, cancel);
     }
 
     @Override

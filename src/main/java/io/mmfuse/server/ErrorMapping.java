@@ -1,5 +1,6 @@
 package io.mmfuse.server;
 
+import io.mmfuse.CancelledException;
 import io.mmfuse.InvalidInputException;
 import io.mmfuse.collection.AlreadyExistsException;
 import io.mmfuse.collection.CollectionCorruptedException;
@@ -35,7 +36,7 @@ public final class ErrorMapping {
         if (e instanceof OverloadedException) {
             return new Error("RESOURCE_EXHAUSTED", 503, null, msg);
         }
-        if (e instanceof DeadlineExceededException) {
+        if (e instanceof DeadlineExceededException || e instanceof CancelledException) {
             return new Error("DEADLINE_EXCEEDED", 504, null, msg);
         }
         if (e instanceof UnavailableException) {

@@ -1,5 +1,6 @@
 package io.mmfuse.server;
 
+import io.mmfuse.Cancellation;
 import io.mmfuse.InvalidInputException;
 import io.mmfuse.gan.Sampling;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -11,7 +12,9 @@ import java.util.List;
  * Text to image and image to text for the server. Each model runs on its own worker thread behind
  * a {@link DynamicBatcher} of size 1 (a generator pass already fills the cores), so the queue
  * bound, deadlines, metrics and the worker-thread rule for native memory are the embedding
- * service's. One failed request fails only itself. Either model may be absent: its operations
+ * service's. A generate request whose deadline passes while it runs is stopped at the generator's next
+ * unit of work ({@link Cancellation}), so a long refinement the caller gave up on does not hold the
+ * worker from the requests queued behind it. One failed request fails only itself. Either model may be absent: its operations
  * then answer {@link NotConfiguredException}.
  */
 public final class GenerationService implements AutoCloseable {
@@ -22,7 +25,8 @@ public final class GenerationService implements AutoCloseable {
     /** Most retrieved captions one caption request may ask for. */
     public static final int MAX_CAPTIONS = 100;
 
-    private record Prompt(String text, int samples, long seed, Sampling sampling) {
+    /** deadlineNanos: when its caller stops waiting ({@link System#nanoTime()}), so the worker stops too. */
+    private record Prompt(String text, int samples, long seed, Sampling sampling, long deadlineNanos) {
     }
 
     private record Picture(byte[] bytes, int k, int beam) {
@@ -56,7 +60,8 @@ public final class GenerationService implements AutoCloseable {
         this.checks = checks;
         BatchingConfig single = batching.withPreferredBatchSizes(List.of()).withMaxBatchSize(1).withMaxWait(Duration.ZERO);
         this.generate = generator == null ? null : new DynamicBatcher<>("generate", single,
-                in -> run(in, p -> generator.generatePng(p.text(), p.samples(), p.seed(), p.sampling())), registry);
+                in -> run(in, p -> generator.generatePng(p.text(), p.samples(), p.seed(), p.sampling(),
+                        Cancellation.atNanoTime(p.deadlineNanos()))), registry);
         this.caption = captioner == null ? null : new DynamicBatcher<>("caption", single,
                 in -> run(in, p -> captioner.caption("image", p.bytes(), p.k(), p.beam())), registry);
     }
@@ -89,7 +94,8 @@ public final class GenerationService implements AutoCloseable {
         if (sampling == null) {
             throw new InvalidInputException("sampling", "is required");
         }
-        return EmbeddingService.await(List.of(generate.submit(new Prompt(text, samples, seed, sampling), timeout)))
+        long deadline = System.nanoTime() + generate.effectiveDeadline(timeout).toNanos();
+        return EmbeddingService.await(List.of(generate.submit(new Prompt(text, samples, seed, sampling, deadline), timeout)))
                 .get(0).get();
     }
 

@@ -1,5 +1,6 @@
 package io.mmfuse.server;
 
+import io.mmfuse.Cancellation;
 import io.mmfuse.gan.Sampling;
 
 /**
@@ -8,9 +9,11 @@ import io.mmfuse.gan.Sampling;
  */
 public interface ImageGenerator extends AutoCloseable {
     /**
+     * @param cancel asked between units of work; true once the request's deadline has passed
      * @throws io.mmfuse.InvalidInputException naming {@code text} for a prompt the model cannot use
+     * @throws io.mmfuse.CancelledException when {@code cancel} asked it to stop
      */
-    byte[] generatePng(String prompt, int samples, long seed, Sampling sampling);
+    byte[] generatePng(String prompt, int samples, long seed, Sampling sampling, Cancellation cancel);
 
     @Override
     void close();

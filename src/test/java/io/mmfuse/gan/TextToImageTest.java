@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.offset;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_COLOR;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.imdecode;
 
+import io.mmfuse.CancelledException;
 import io.mmfuse.InvalidInputException;
 import io.mmfuse.io.CheckpointFiles;
 import io.mmfuse.api.MmfuseModel;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.opencv.opencv_core.Mat;
@@ -184,6 +186,38 @@ class TextToImageTest {
         // 300 steps of 16 images: a leaked step's images alone would add about 240 MB
         assertThat(org.bytedeco.javacpp.Pointer.physicalBytes()).as("resident bytes after 15 more calls, %d after warm-up", warm)
                 .isLessThan(warm + (32L << 20));
+    }
+
+    @Test
+    void aCancelledCallStopsAtTheNextStepFreesItsMemoryAndTheInstanceCarriesOn() {
+        Sampling refine = Sampling.DEFAULT.withCandidates(2).withRefineSteps(Sampling.MAX_REFINE_STEPS);
+        AtomicInteger asked = new AtomicInteger();
+        // asked before drawing, before the one chunk of 16 draws, before the one ranker, then before each step
+        assertThatThrownBy(() -> t2i.generate(prompts, 4, 4L, refine, () -> asked.incrementAndGet() > 5))
+                .isInstanceOf(CancelledException.class).hasMessageContaining("refining images");
+        assertThat(asked.get()).as("times asked: cancelled before the third of %d steps", Sampling.MAX_REFINE_STEPS).isEqualTo(6);
+        assertThatThrownBy(() -> t2i.generatePng(prompts.get(0), 4, 4L, refine, () -> true))
+                .isInstanceOf(CancelledException.class).hasMessageContaining("generating images");
+        Sampling short10 = refine.withRefineSteps(10);
+        assertThat(t2i.generate(prompts, 4, 4L, short10, () -> false)).as("never cancelled: the plain call's images")
+                .containsExactly(t2i.generate(prompts, 4, 4L, short10));
+        assertRejected(() -> t2i.generate(prompts, 4, 4L, short10, null), "cancel");
+
+        for (int i = 0; i < 3; i++) {
+            cancelledAfterSteps(refine, 20); // warm-up
+        }
+        long warm = org.bytedeco.javacpp.Pointer.physicalBytes();
+        for (int i = 0; i < 15; i++) {
+            cancelledAfterSteps(refine, 20);
+        }
+        assertThat(org.bytedeco.javacpp.Pointer.physicalBytes()).as("resident bytes after 15 more cancelled calls, %d after warm-up", warm)
+                .isLessThan(warm + (32L << 20));
+    }
+
+    private static void cancelledAfterSteps(Sampling sampling, int steps) {
+        AtomicInteger asked = new AtomicInteger();
+        assertThatThrownBy(() -> t2i.generate(prompts, 8, 4L, sampling, () -> asked.incrementAndGet() > 3 + steps))
+                .isInstanceOf(CancelledException.class);
     }
 
     @Test

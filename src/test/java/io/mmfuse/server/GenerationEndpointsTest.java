@@ -10,6 +10,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.mmfuse.Cancellation;
 import io.mmfuse.InvalidInputException;
 import io.mmfuse.collection.CollectionStore;
 import io.mmfuse.gan.Sampling;
@@ -49,7 +50,7 @@ class GenerationEndpointsTest {
         }
 
         @Override
-        public byte[] generatePng(String prompt, int samples, long seed, Sampling sampling) {
+        public byte[] generatePng(String prompt, int samples, long seed, Sampling sampling, Cancellation cancel) {
             threads.add(Thread.currentThread().getName());
             if (prompt.contains("zzz")) {
                 throw new InvalidInputException("text", "has only words the text model does not know");
