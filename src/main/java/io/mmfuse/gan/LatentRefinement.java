@@ -30,6 +30,15 @@ final class LatentRefinement {
     /** Images per forward and backward pass. */
     static final int CHUNK = 32;
 
+    /**
+     * Runs one unit of work on the shared generator exclusively ({@link TextToImage} holds its lock and
+     * checks it is still open); {@code Runnable::run} where nothing else uses the generator.
+     */
+    @FunctionalInterface
+    interface Exclusive {
+        void run(Runnable work);
+    }
+
     /** A frozen retrieval network and its unit embedding of each prompt (prompts x dimension, row-major). */
     record Critic(MultimodalAutoencoder network, float[] text) {
     }
@@ -47,40 +56,42 @@ final class LatentRefinement {
      */
     static float[] refine(Generator g, Device device, float[] z, float[] eps, float[] cond, int perPrompt,
             List<Critic> critics, int steps, long seed) {
-        return refine(g, device, z, eps, cond, perPrompt, critics, steps, seed, SHIFT, Cancellation.NONE);
+        return refine(g, device, z, eps, cond, perPrompt, critics, steps, seed, SHIFT, Cancellation.NONE, Runnable::run);
     }
 
     /**
      * As {@link #refine(Generator, Device, float[], float[], float[], int, List, int, long)} with another
      * largest shift, asking {@code cancel} before every step (a step of a chunk of {@value #CHUNK} images
-     * takes a fraction of a second on a CPU, a whole call minutes).
+     * takes a fraction of a second on a CPU, a whole call minutes) and running each step through
+     * {@code exclusive}, so that other calls on a shared generator wait for a step, not for the whole
+     * refinement.
      */
     static float[] refine(Generator g, Device device, float[] z, float[] eps, float[] cond, int perPrompt,
-            List<Critic> critics, int steps, long seed, int shift, Cancellation cancel) {
+            List<Critic> critics, int steps, long seed, int shift, Cancellation cancel, Exclusive exclusive) {
         GanConfig c = g.config();
         int images = z.length / c.noiseDim();
         int prompts = images / perPrompt;
         float[] out = new float[Math.multiplyExact(images, c.imageFloats())];
-        boolean wasTraining = g.is_training();
-        g.eval();
-        try {
-            for (int from = 0; from < images; from += CHUNK) {
-                int n = Math.min(CHUNK, images - from);
-                float[] zc = slice(z, from, n, c.noiseDim());
-                float[] ec = slice(eps, from, n, c.condDim());
-                float[] tc = slice(cond, from, n, c.textDim());
-                float[] zNorms = norms(zc, c.noiseDim());
-                float[] eNorms = norms(ec, c.condDim());
-                // what stays fixed over the steps, made once per chunk; each step's tensors go with its own scope
-                try (PointerScope chunkScope = new PointerScope()) {
-                    Tensor text = Tensors.floats(tc, device, n, c.textDim());
-                    Tensor[] promptRows = new Tensor[critics.size()];
-                    for (int k = 0; k < promptRows.length; k++) {
-                        int dim = critics.get(k).text().length / prompts;
-                        promptRows[k] = Tensors.floats(promptRows(critics.get(k).text(), dim, from, n, perPrompt), device, n, dim);
-                    }
-                    for (int step = 0; step < steps; step++) {
-                        cancel.check("refining images");
+        for (int from = 0; from < images; from += CHUNK) {
+            int first = from;
+            int n = Math.min(CHUNK, images - from);
+            float[] zc = slice(z, from, n, c.noiseDim());
+            float[] ec = slice(eps, from, n, c.condDim());
+            float[] tc = slice(cond, from, n, c.textDim());
+            float[] zNorms = norms(zc, c.noiseDim());
+            float[] eNorms = norms(ec, c.condDim());
+            // what stays fixed over the steps, made once per chunk; each step's tensors go with its own scope
+            try (PointerScope chunkScope = new PointerScope()) {
+                Tensor text = Tensors.floats(tc, device, n, c.textDim());
+                Tensor[] promptRows = new Tensor[critics.size()];
+                for (int k = 0; k < promptRows.length; k++) {
+                    int dim = critics.get(k).text().length / prompts;
+                    promptRows[k] = Tensors.floats(promptRows(critics.get(k).text(), dim, from, n, perPrompt), device, n, dim);
+                }
+                for (int step = 0; step < steps; step++) {
+                    cancel.check("refining images");
+                    int thisStep = step;
+                    inEval(g, exclusive, () -> {
                         try (PointerScope scope = new PointerScope()) {
                             Tensor zt = Tensors.floats(zc, device, n, c.noiseDim());
                             Tensor et = Tensors.floats(ec, device, n, c.condDim());
@@ -91,7 +102,8 @@ final class LatentRefinement {
                             int[] dy = new int[n];
                             for (int i = 0; i < n; i++) {
                                 // by sample column, as the noise: row i of a batch refines as the single-prompt call
-                                SplittableRandom r = new SplittableRandom(seed + COLUMN_MIX * ((from + i) % perPrompt) + STEP_MIX * step);
+                                SplittableRandom r = new SplittableRandom(seed + COLUMN_MIX * ((first + i) % perPrompt)
+                                        + STEP_MIX * thisStep);
                                 dx[i] = r.nextInt(-shift, shift + 1);
                                 dy[i] = r.nextInt(-shift, shift + 1);
                             }
@@ -105,21 +117,37 @@ final class LatentRefinement {
                             ascend(zc, Tensors.toHeap(zt.grad()), zNorms, c.noiseDim());
                             ascend(ec, Tensors.toHeap(et.grad()), eNorms, c.condDim());
                         }
-                    }
+                    });
                 }
-                System.arraycopy(zc, 0, z, from * c.noiseDim(), zc.length);
-                System.arraycopy(ec, 0, eps, from * c.condDim(), ec.length);
+            }
+            System.arraycopy(zc, 0, z, from * c.noiseDim(), zc.length);
+            System.arraycopy(ec, 0, eps, from * c.condDim(), ec.length);
+            inEval(g, exclusive, () -> {
                 try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
                     Tensor refined = g.forward(Tensors.floats(zc, device, n, c.noiseDim()),
                             Tensors.floats(tc, device, n, c.textDim()), Tensors.floats(ec, device, n, c.condDim())).images();
-                    Tensors.copyToHeap(refined, out, from * c.imageFloats());
+                    Tensors.copyToHeap(refined, out, first * c.imageFloats());
                 }
-            }
-        } finally {
-            g.train(wasTraining);
+            });
         }
         Sampler.requireFinite(out, c.imageFloats());
         return out;
+    }
+
+    /**
+     * Runs {@code work} through {@code exclusive}, the generator in eval mode (so an image depends on its
+     * own noise only) and put back as it was: the generator is shared between calls, a step is not.
+     */
+    private static void inEval(Generator g, Exclusive exclusive, Runnable work) {
+        exclusive.run(() -> {
+            boolean wasTraining = g.is_training();
+            g.eval();
+            try {
+                work.run();
+            } finally {
+                g.train(wasTraining);
+            }
+        });
     }
 
     /** The prompt embedding of each of images [from, from + n), one row per image. */

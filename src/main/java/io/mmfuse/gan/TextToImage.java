@@ -21,7 +21,8 @@ import org.bytedeco.pytorch.Device;
  * Generates 64x64 images from captions with a trained GAN checkpoint: the checkpoint's own copy of
  * the retrieval model embeds the prompt (or, for a GAN trained with learned caption encoding, only
  * tokenises it for the generator's own caption encoder), the moving-average generator draws the images.
- * Thread-safe (embedding runs concurrently, generator passes one at a time); close it to free
+ * Thread-safe (embedding runs concurrently, generator passes one at a time, a refinement one step at a
+ * time so that other calls get through between its steps); close it to free
  * native memory.
  *
  * <pre>{@code
@@ -64,7 +65,8 @@ public final class TextToImage implements AutoCloseable {
     /** Loaded by the first {@link #discriminatorScores} call (sampling never needs it); guarded by lock. */
     private Discriminator discriminator;
     private final Device device;
-    private final ReentrantLock lock = new ReentrantLock();
+    /** Fair: a refinement takes it once per step, and a waiting call must get it before the next step does. */
+    private final ReentrantLock lock = new ReentrantLock(true);
     private volatile boolean closed;
 
     private TextToImage(GanCheckpoint.Info info, MmfuseModel textModel, List<MmfuseModel> rankers, Generator generator,
@@ -403,17 +405,22 @@ public final class TextToImage implements AutoCloseable {
         for (int k = 0; k < rankers.size(); k++) {
             critics.add(new LatentRefinement.Critic(rankers.get(k).network(), rankTexts.get(k)));
         }
-        lock.lock();
         try {
-            requireOpen();
+            // the lock is taken per step, so a long refinement lets the other calls on this instance through
             return LatentRefinement.refine(generator, device, z, eps, cond, samples, critics, sampling.refineSteps(), seed,
-                    LatentRefinement.SHIFT, cancel);
-        } catch (MmfuseException e) {
+                    LatentRefinement.SHIFT, cancel, step -> {
+                        lock.lock();
+                        try {
+                            requireOpen(); // closed between two steps: the generator is freed
+                            step.run();
+                        } finally {
+                            lock.unlock();
+                        }
+                    });
+        } catch (MmfuseException | IllegalStateException e) {
             throw e;
         } catch (RuntimeException e) {
             throw Tensors.nativeFailure("refining images", e);
-        } finally {
-            lock.unlock();
         }
     }
 

@@ -80,7 +80,7 @@ class LatentRefinementTest {
                     critics, 0, 9L);
             // unshifted, the score climbed is the one measured; with shifts, only its average over shifts is
             float[] climbed = LatentRefinement.refine(g, device, noise.z().clone(), noise.eps().clone(), cond, perPrompt,
-                    critics, 10, 9L, 0, Cancellation.NONE);
+                    critics, 10, 9L, 0, Cancellation.NONE, Runnable::run);
             double start = score(critic, before, text, perPrompt);
             assertThat(score(critic, climbed, text, perPrompt)).as("critic's summed cosine after 10 unshifted steps, from %s", start)
                     .isGreaterThan(start);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.offset;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_COLOR;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.imdecode;
 
+import io.mmfuse.Cancellation;
 import io.mmfuse.CancelledException;
 import io.mmfuse.InvalidInputException;
 import io.mmfuse.io.CheckpointFiles;
@@ -17,9 +18,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.PointerScope;
@@ -212,6 +216,58 @@ class TextToImageTest {
         }
         assertThat(org.bytedeco.javacpp.Pointer.physicalBytes()).as("resident bytes after 15 more cancelled calls, %d after warm-up", warm)
                 .isLessThan(warm + (32L << 20));
+    }
+
+    @Test
+    void aLongRefinementLetsOtherCallsThroughBetweenItsSteps() throws Exception {
+        float[] expected = t2i.generate(prompts.get(0), 2, 3L);
+        CountDownLatch refining = new CountDownLatch(1);
+        AtomicBoolean otherCallDone = new AtomicBoolean();
+        AtomicInteger asked = new AtomicInteger();
+        Cancellation untilTheOtherCallReturns = () -> {
+            if (asked.incrementAndGet() > 4) { // past drawing and ranking: in the steps
+                refining.countDown();
+            }
+            return otherCallDone.get();
+        };
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            Future<float[]> refinement = pool.submit(() -> t2i.generate(prompts, 4, 4L,
+                    Sampling.DEFAULT.withCandidates(2).withRefineSteps(Sampling.MAX_REFINE_STEPS), untilTheOtherCallReturns));
+            assertThat(refining.await(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(t2i.generate(prompts.get(0), 2, 3L)).containsExactly(expected);
+            otherCallDone.set(true);
+            // had the refinement held the generator for all its steps, the other call would have returned after it
+            assertThatThrownBy(refinement::get).as("the refinement, %d asks", asked.get())
+                    .hasCauseInstanceOf(CancelledException.class);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void closingDuringARefinementEndsItWithAnErrorBetweenSteps() throws Exception {
+        TextToImage own = TextToImage.load(checkpoint, GanFixtures.CPU);
+        CountDownLatch refining = new CountDownLatch(1);
+        AtomicInteger asked = new AtomicInteger();
+        Cancellation counting = () -> {
+            if (asked.incrementAndGet() > 4) {
+                refining.countDown();
+            }
+            return false;
+        };
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            Future<float[]> refinement = pool.submit(() -> own.generate(prompts, 4, 4L,
+                    Sampling.DEFAULT.withCandidates(2).withRefineSteps(Sampling.MAX_REFINE_STEPS), counting));
+            assertThat(refining.await(60, TimeUnit.SECONDS)).isTrue();
+            own.close(); // takes the lock between two steps and frees the generator
+            assertThatThrownBy(refinement::get).as("the refinement, %d asks", asked.get())
+                    .hasCauseInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+            assertThat(asked.get()).isLessThan(3 + Sampling.MAX_REFINE_STEPS);
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     private static void cancelledAfterSteps(Sampling sampling, int steps) {
