@@ -1,7 +1,9 @@
 package io.mmfuse.cli;
 
+import io.mmfuse.Cancellation;
 import io.mmfuse.InvalidInputException;
 import io.mmfuse.MmfuseException;
+import io.mmfuse.gan.SampleGrid;
 import io.mmfuse.gan.Sampling;
 import io.mmfuse.gan.TextToImage;
 import io.mmfuse.io.AtomicFiles;
@@ -52,9 +54,12 @@ final class GenerateCommand implements Callable<Integer> {
             throw new InvalidInputException("--ranker", "ranks candidates or refines them; give --candidates 2 or more, or --refine");
         }
         Console.configureThreads(threads);
-        try (TextToImage gan = TextToImage.load(model, Devices.auto(), rankers)) {
-            byte[] png = gan.generatePng(texts, samples, seed, new Sampling(truncation, candidates, refine));
-            AtomicFiles.write(out, png);
+        try (TextToImage gan = TextToImage.load(model, Devices.auto(), rankers);
+                ConsoleGenerationProgress progress = new ConsoleGenerationProgress(System.err)) {
+            float[] images = gan.generate(texts, samples, seed, new Sampling(truncation, candidates, refine),
+                    Cancellation.NONE, progress);
+            progress.close(); // the bar's last line before the result
+            AtomicFiles.write(out, SampleGrid.png(images, texts.size(), samples, texts));
         } catch (IOException e) {
             throw new MmfuseException("cannot write " + out + ": " + e.getMessage(), e);
         }

@@ -183,7 +183,8 @@ public final class TextToImage implements AutoCloseable {
 
     /** As {@link #generate(String, int, long)}, drawn as {@code sampling} says. */
     public float[] generate(String prompt, int samples, long seed, Sampling sampling) {
-        return generate(List.of(checkPrompt(prompt, "text")), samples, seed, sampling, "text", Cancellation.NONE);
+        return generate(List.of(checkPrompt(prompt, "text")), samples, seed, sampling, "text", Cancellation.NONE,
+                GenerationProgress.NONE);
     }
 
     /** A one-row sample grid (see {@link SampleGrid}) with the prompt under it, as PNG bytes. */
@@ -203,7 +204,8 @@ public final class TextToImage implements AutoCloseable {
      * request's deadline).
      */
     public byte[] generatePng(String prompt, int samples, long seed, Sampling sampling, Cancellation cancel) {
-        float[] images = generate(List.of(checkPrompt(prompt, "text")), samples, seed, sampling, "text", cancel);
+        float[] images = generate(List.of(checkPrompt(prompt, "text")), samples, seed, sampling, "text", cancel,
+                GenerationProgress.NONE);
         return SampleGrid.png(images, 1, samples, List.of(prompt));
     }
 
@@ -223,8 +225,17 @@ public final class TextToImage implements AutoCloseable {
 
     /** As {@link #generate(List, int, long, Sampling)}, stopping as {@link #generatePng(String, int, long, Sampling, Cancellation)} does. */
     public float[] generate(List<String> prompts, int samples, long seed, Sampling sampling, Cancellation cancel) {
+        return generate(prompts, samples, seed, sampling, cancel, GenerationProgress.NONE);
+    }
+
+    /**
+     * As {@link #generate(List, int, long, Sampling, Cancellation)}, telling {@code progress} how far the
+     * call has come (in chunks of drawn images, ranking passes and refinement steps) as it goes.
+     */
+    public float[] generate(List<String> prompts, int samples, long seed, Sampling sampling, Cancellation cancel,
+            GenerationProgress progress) {
         checkPrompts(prompts);
-        return generate(prompts, samples, seed, sampling, null, cancel);
+        return generate(prompts, samples, seed, sampling, null, cancel, progress);
     }
 
     /** A grid with one row per prompt, as PNG bytes. */
@@ -306,9 +317,12 @@ public final class TextToImage implements AutoCloseable {
     }
 
     private float[] generate(List<String> prompts, int samples, long seed, Sampling sampling, String singleName,
-            Cancellation cancel) {
+            Cancellation cancel, GenerationProgress progress) {
         if (cancel == null) {
             throw new InvalidInputException("cancel", "is required (Cancellation.NONE never cancels)");
+        }
+        if (progress == null) {
+            throw new InvalidInputException("progress", "is required (GenerationProgress.NONE reports nothing)");
         }
         if (samples < 1 || samples > MAX_SAMPLES) {
             throw new InvalidInputException("samples", "must be in [1, " + MAX_SAMPLES + "], got " + samples);
@@ -343,15 +357,16 @@ public final class TextToImage implements AutoCloseable {
         boolean learned = info.config().learnedCaptions();
         float[] embeddings = learned ? null : textModel.embedTokens(tokens).data();
         Sampler.Noise noise = Sampler.noise(info.config(), draws, seed, (float) sampling.truncation());
+        GenerationUnits units = new GenerationUnits(cancel, progress, rerank || !refine ? (long) prompts.size() * draws : 0,
+                rerank ? rankers.size() : 0, refine ? (long) prompts.size() * samples : 0, sampling.refineSteps());
         float[] text;
         float[] images = null;
         lock.lock();
         try {
             requireOpen();
-            cancel.check("generating images");
             text = learned ? Sampler.captionCodes(generator, device, tokens) : embeddings;
             if (rerank || !refine) { // refinement alone redraws every image from its refined noise
-                images = Sampler.sample(generator, device, text, prompts.size(), noise, cancel);
+                images = Sampler.sample(generator, device, text, prompts.size(), noise, units);
             }
         } catch (MmfuseException e) {
             throw e;
@@ -361,6 +376,7 @@ public final class TextToImage implements AutoCloseable {
             lock.unlock();
         }
         if (!rerank && !refine) {
+            units.finished();
             return images;
         }
         List<float[]> rankTexts = new ArrayList<>();
@@ -375,16 +391,19 @@ public final class TextToImage implements AutoCloseable {
         if (rerank) {
             List<double[]> scores = new ArrayList<>();
             for (int k = 0; k < rankers.size(); k++) {
-                cancel.check("ranking images");
+                units.check("ranking images");
                 scores.add(CandidateRanking.cosines(rankers.get(k).embedDecoded(images, prompts.size() * draws),
                         rankTexts.get(k), prompts.size()));
             }
             if (!refine) {
+                units.finished();
                 return CandidateRanking.best(images, scores, prompts.size(), samples, sampling.candidates());
             }
             picks = CandidateRanking.bestIndices(scores, groups, sampling.candidates());
         }
-        return refine(text, noise, picks, samples, sampling, rankTexts, seed, cancel);
+        float[] refined = refine(text, noise, picks, samples, sampling, rankTexts, seed, units);
+        units.finished();
+        return refined;
     }
 
     /** {@link LatentRefinement} of the picked candidate of each sample (picks[g]: its index within sample g's candidates). */

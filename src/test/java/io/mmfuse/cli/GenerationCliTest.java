@@ -123,6 +123,8 @@ class GenerationCliTest {
                 "a red circle", "--samples", "3", "--seed", "5", "--candidates", "2", "--refine", "3", "--ranker",
                 ranker.toString(), "--out", dir.resolve("i.png").toString(), "--threads", "1");
         assertThat(refined.exit()).as(refined.err()).isZero();
+        // one chunk of 6 draws, one ranking pass, 3 steps of the one chunk of 3 refined images
+        assertThat(refined.err()).as("progress bar").containsPattern("generate .*5/5");
         assertThat(Files.readAllBytes(dir.resolve("i.png"))).as("refinement moves the picks")
                 .isNotEqualTo(Files.readAllBytes(dir.resolve("f.png")));
         CliTest.Result tooManySteps = CliTest.run("generate", "--model", out.resolve("checkpoint").toString(), "--text",

@@ -196,10 +196,10 @@ class TextToImageTest {
     void aCancelledCallStopsAtTheNextStepFreesItsMemoryAndTheInstanceCarriesOn() {
         Sampling refine = Sampling.DEFAULT.withCandidates(2).withRefineSteps(Sampling.MAX_REFINE_STEPS);
         AtomicInteger asked = new AtomicInteger();
-        // asked before drawing, before the one chunk of 16 draws, before the one ranker, then before each step
+        // asked before the one chunk of 16 draws, before the one ranker, then before each step
         assertThatThrownBy(() -> t2i.generate(prompts, 4, 4L, refine, () -> asked.incrementAndGet() > 5))
                 .isInstanceOf(CancelledException.class).hasMessageContaining("refining images");
-        assertThat(asked.get()).as("times asked: cancelled before the third of %d steps", Sampling.MAX_REFINE_STEPS).isEqualTo(6);
+        assertThat(asked.get()).as("times asked: cancelled before the fourth of %d steps", Sampling.MAX_REFINE_STEPS).isEqualTo(6);
         assertThatThrownBy(() -> t2i.generatePng(prompts.get(0), 4, 4L, refine, () -> true))
                 .isInstanceOf(CancelledException.class).hasMessageContaining("generating images");
         Sampling short10 = refine.withRefineSteps(10);
@@ -270,9 +270,26 @@ class TextToImageTest {
         }
     }
 
+    @Test
+    void progressCountsChunksRankingPassesAndStepsUpToTheTotal() {
+        List<long[]> reports = new java.util.ArrayList<>();
+        GenerationProgress record = (done, total) -> reports.add(new long[] {done, total});
+        // 2 prompts x 4 samples x 2 candidates: one chunk of 16 draws, one ranker, 8 images refined 10 steps in one chunk
+        float[] images = t2i.generate(prompts, 4, 4L, Sampling.DEFAULT.withCandidates(2).withRefineSteps(10),
+                Cancellation.NONE, record);
+        assertThat(images).containsExactly(t2i.generate(prompts, 4, 4L, Sampling.DEFAULT.withCandidates(2).withRefineSteps(10)));
+        assertThat(reports).extracting(r -> r[1]).containsOnly(12L);
+        assertThat(reports).extracting(r -> r[0]).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L, 11L, 12L);
+        reports.clear();
+        // 2 x 40 plain draws: two chunks of 64 and 16
+        t2i.generate(prompts, 40, 4L, Sampling.DEFAULT, Cancellation.NONE, record);
+        assertThat(reports).extracting(r -> r[0] + "/" + r[1]).containsExactly("0/2", "1/2", "2/2");
+        assertRejected(() -> t2i.generate(prompts, 4, 4L, Sampling.DEFAULT, Cancellation.NONE, null), "progress");
+    }
+
     private static void cancelledAfterSteps(Sampling sampling, int steps) {
         AtomicInteger asked = new AtomicInteger();
-        assertThatThrownBy(() -> t2i.generate(prompts, 8, 4L, sampling, () -> asked.incrementAndGet() > 3 + steps))
+        assertThatThrownBy(() -> t2i.generate(prompts, 8, 4L, sampling, () -> asked.incrementAndGet() > 2 + steps))
                 .isInstanceOf(CancelledException.class);
     }
 
