@@ -21,7 +21,8 @@
  *   <li>{@link io.mmfuse.gan.TextToImage}: generation from a checkpoint (library entry point), drawn
  *       as a {@link io.mmfuse.gan.Sampling} says (noise truncation, re-ranking of candidates by
  *       {@link io.mmfuse.gan.CandidateRanking} with the checkpoint's retrieval model or a ranker of
- *       the caller's);</li>
+ *       the caller's, and refinement of the kept noise, {@link io.mmfuse.gan.Sampling#refineSteps()});
+ *       long calls take an {@link io.mmfuse.Cancellation} and report {@link io.mmfuse.gan.GenerationProgress};</li>
  *   <li>{@link io.mmfuse.gan.SampleGrid}: images with their captions as one PNG.</li>
  * </ul>
  *
