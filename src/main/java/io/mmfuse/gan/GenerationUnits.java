@@ -30,10 +30,6 @@ final class GenerationUnits implements Cancellation {
         return cancel.isCancelled();
     }
 
-    long total() {
-        return total;
-    }
-
     void finished() {
         progress.advanced(total, total);
     }

@@ -1,9 +1,9 @@
 package io.mmfuse.gan;
 
-import io.mmfuse.Cancellation;
 import static org.bytedeco.pytorch.global.torch.createCPUGenerator;
 import static org.bytedeco.pytorch.global.torch.randn;
 
+import io.mmfuse.Cancellation;
 import io.mmfuse.MmfuseException;
 import io.mmfuse.model.Tensors;
 import java.util.Arrays;
