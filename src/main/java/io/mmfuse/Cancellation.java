@@ -18,6 +18,11 @@ public interface Cancellation {
         return () -> System.nanoTime() - deadlineNanos >= 0;
     }
 
+    /** Cancels when this or {@code other} does. */
+    default Cancellation or(Cancellation other) {
+        return () -> isCancelled() || other.isCancelled();
+    }
+
     /** @throws CancelledException naming {@code work} when cancelled */
     default void check(String work) {
         if (isCancelled()) {

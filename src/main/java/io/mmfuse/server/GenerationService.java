@@ -25,8 +25,8 @@ public final class GenerationService implements AutoCloseable {
     /** Most retrieved captions one caption request may ask for. */
     public static final int MAX_CAPTIONS = 100;
 
-    /** deadlineNanos: when its caller stops waiting ({@link System#nanoTime()}), so the worker stops too. */
-    private record Prompt(String text, int samples, long seed, Sampling sampling, long deadlineNanos) {
+    /** cancel: true once its caller stops waiting (its deadline, or a client that hung up), so the worker stops too. */
+    private record Prompt(String text, int samples, long seed, Sampling sampling, Cancellation cancel) {
     }
 
     private record Picture(byte[] bytes, int k, int beam) {
@@ -60,8 +60,8 @@ public final class GenerationService implements AutoCloseable {
         this.checks = checks;
         BatchingConfig single = batching.withPreferredBatchSizes(List.of()).withMaxBatchSize(1).withMaxWait(Duration.ZERO);
         this.generate = generator == null ? null : new DynamicBatcher<>("generate", single,
-                in -> run(in, p -> generator.generatePng(p.text(), p.samples(), p.seed(), p.sampling(),
-                        Cancellation.atNanoTime(p.deadlineNanos()))), registry);
+                in -> run(in, p -> generator.generatePng(p.text(), p.samples(), p.seed(), p.sampling(), p.cancel())),
+                registry);
         this.caption = captioner == null ? null : new DynamicBatcher<>("caption", single,
                 in -> run(in, p -> captioner.caption("image", p.bytes(), p.k(), p.beam())), registry);
     }
@@ -84,6 +84,15 @@ public final class GenerationService implements AutoCloseable {
      * {@code sampling} says (its ranges are checked when it is made).
      */
     public byte[] generate(String text, int samples, long seed, Sampling sampling, Duration timeout) {
+        return generate(text, samples, seed, sampling, timeout, Cancellation.NONE);
+    }
+
+    /**
+     * As {@link #generate(String, int, long, Sampling, Duration)}; the work also stops when
+     * {@code callerGone} says so (a gRPC client that cancelled its call).
+     */
+    public byte[] generate(String text, int samples, long seed, Sampling sampling, Duration timeout,
+            Cancellation callerGone) {
         if (generate == null) {
             throw new NotConfiguredException("generate", "a GAN checkpoint (--gan)");
         }
@@ -94,8 +103,9 @@ public final class GenerationService implements AutoCloseable {
         if (sampling == null) {
             throw new InvalidInputException("sampling", "is required");
         }
-        long deadline = System.nanoTime() + generate.effectiveDeadline(timeout).toNanos();
-        return EmbeddingService.await(List.of(generate.submit(new Prompt(text, samples, seed, sampling, deadline), timeout)))
+        Cancellation cancel = Cancellation.atNanoTime(System.nanoTime() + generate.effectiveDeadline(timeout).toNanos())
+                .or(callerGone);
+        return EmbeddingService.await(List.of(generate.submit(new Prompt(text, samples, seed, sampling, cancel), timeout)))
                 .get(0).get();
     }
 

@@ -1,20 +1,42 @@
 package io.mmfuse.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import io.grpc.Context;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.mmfuse.Cancellation;
+import io.mmfuse.CancelledException;
+import io.mmfuse.collection.CollectionStore;
 import io.mmfuse.gan.Sampling;
+import io.mmfuse.server.grpc.GrpcApi;
+import io.mmfuse.server.grpc.v1.GenerateRequest;
+import io.mmfuse.server.grpc.v1.GenerateResponse;
+import io.mmfuse.server.grpc.v1.MmfuseGrpc;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-/** What a generate request's deadline does to the work already running for it. */
+/** What a generate request's deadline, or its caller hanging up, does to the work already running for it. */
 class GenerationServiceTest {
+    @TempDir
+    Path root;
+
     /** "slow" prompts take up to STEPS steps of 5 ms (a long refinement), asking the cancellation before each. */
     static final class SteppingGenerator implements ImageGenerator {
         static final int STEPS = 4000;
@@ -58,6 +80,71 @@ class GenerationServiceTest {
             assertThat(g.stepsRun.get()).isLessThan(SteppingGenerator.STEPS / 2);
             assertThat(service.generate("a red circle", 1, 1L, Sampling.DEFAULT, Duration.ofSeconds(5)))
                     .isEqualTo("PNG|a red circle".getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void aCallerThatHangsUpStopsItsRunningWork() throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        SteppingGenerator g = new SteppingGenerator();
+        AtomicBoolean gone = new AtomicBoolean();
+        ExecutorService caller = Executors.newSingleThreadExecutor();
+        try (EmbeddingService checks = new EmbeddingService(new FakeModel(), BatchingConfig.defaults(), HttpApiTest.LIMITS, registry);
+                GenerationService service = new GenerationService(g, null, checks, BatchingConfig.defaults(), registry)) {
+            Future<byte[]> call = caller.submit(() -> service.generate("slow refine", 4, 1L, Sampling.DEFAULT, Duration.ofSeconds(60),
+                    gone::get));
+            while (g.stepsRun.get() < 5) {
+                Thread.sleep(5);
+            }
+            gone.set(true);
+            assertThat(g.slowEnded.await(10, TimeUnit.SECONDS)).as("slow work ended after %d steps", g.stepsRun.get()).isTrue();
+            assertThatThrownBy(() -> call.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(CancelledException.class);
+            assertThat(g.stepsRun.get()).isLessThan(SteppingGenerator.STEPS / 2);
+        } finally {
+            caller.shutdownNow();
+        }
+    }
+
+    @Test
+    void aGrpcClientThatCancelsStopsItsRunningWork() throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        SteppingGenerator g = new SteppingGenerator();
+        try (CollectionStore store = new CollectionStore(root.resolve("grpc"), HttpApiTest.CPU);
+                EmbeddingService embeddings = new EmbeddingService(new FakeModel(), BatchingConfig.defaults(), HttpApiTest.LIMITS, registry);
+                GenerationService generation = new GenerationService(g, null, embeddings, BatchingConfig.defaults(), registry)) {
+            Health health = new Health();
+            health.set(Health.State.READY);
+            String name = InProcessServerBuilder.generateName();
+            Server server = InProcessServerBuilder.forName(name)
+                    .addService(new GrpcApi(embeddings, new CollectionService(store, embeddings), generation, health)).build().start();
+            ManagedChannel channel = InProcessChannelBuilder.forName(name).build();
+            Context.CancellableContext call = Context.current().withCancellation();
+            try {
+                MmfuseGrpc.MmfuseStub stub = MmfuseGrpc.newStub(channel);
+                call.run(() -> stub.generate(GenerateRequest.newBuilder().setText("slow refine").setRefine(500).build(),
+                        new StreamObserver<GenerateResponse>() {
+                            @Override
+                            public void onNext(GenerateResponse value) {
+                            }
+
+                            @Override
+                            public void onError(Throwable t) {
+                            }
+
+                            @Override
+                            public void onCompleted() {
+                            }
+                        }));
+                while (g.stepsRun.get() < 5) {
+                    Thread.sleep(5);
+                }
+                call.cancel(null);
+                assertThat(g.slowEnded.await(10, TimeUnit.SECONDS)).as("slow work ended after %d steps", g.stepsRun.get()).isTrue();
+                assertThat(g.stepsRun.get()).isLessThan(SteppingGenerator.STEPS / 2);
+            } finally {
+                channel.shutdownNow();
+                server.shutdownNow();
+            }
         }
     }
 

@@ -80,11 +80,13 @@ public final class GrpcApi extends MmfuseGrpc.MmfuseImplBase {
 
     @Override
     public void generate(GenerateRequest request, StreamObserver<GenerateResponse> out) {
+        Context call = Context.current(); // cancelled when the client cancels or hangs up
         serve(out, () -> {
             Sampling sampling = new Sampling(request.hasTruncation() ? request.getTruncation() : 1,
                     request.getCandidates() == 0 ? 1 : request.getCandidates(), request.getRefine());
             return GenerateResponse.newBuilder().setPng(ByteString.copyFrom(generation.generate(request.getText(),
-                    request.getSamples() == 0 ? 4 : request.getSamples(), request.getSeed(), sampling, timeout()))).build();
+                    request.getSamples() == 0 ? 4 : request.getSamples(), request.getSeed(), sampling, timeout(),
+                    call::isCancelled))).build();
         });
     }
 
