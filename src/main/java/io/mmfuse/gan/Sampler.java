@@ -61,7 +61,7 @@ final class Sampler {
      */
     static float[] sample(Generator g, Device device, float[] text, int rows, int samples, long seed,
             float truncation) {
-        return sample(g, device, text, rows, noise(g.config(), samples, seed, truncation));
+        return sample(g, device, text, rows, noise(g.config(), samples, seed, truncation), Cancellation.NONE);
     }
 
     /**
@@ -87,12 +87,10 @@ final class Sampler {
     record Noise(float[] z, float[] eps) {
     }
 
-    /** As {@link #sample(Generator, Device, float[], int, int, long, float)} with the columns' noise given. */
-    static float[] sample(Generator g, Device device, float[] text, int rows, Noise noise) {
-        return sample(g, device, text, rows, noise, Cancellation.NONE);
-    }
-
-    /** As {@link #sample(Generator, Device, float[], int, Noise)}, asking {@code cancel} before each chunk. */
+    /**
+     * As {@link #sample(Generator, Device, float[], int, int, long, float)} with the columns' noise given,
+     * asking {@code cancel} before each chunk.
+     */
     static float[] sample(Generator g, Device device, float[] text, int rows, Noise noise, Cancellation cancel) {
         GanConfig c = g.config();
         int textDim = c.textDim();

@@ -220,17 +220,13 @@ public final class TextToImage implements AutoCloseable {
 
     /** As {@link #generate(List, int, long)}, drawn as {@code sampling} says. */
     public float[] generate(List<String> prompts, int samples, long seed, Sampling sampling) {
-        return generate(prompts, samples, seed, sampling, Cancellation.NONE);
-    }
-
-    /** As {@link #generate(List, int, long, Sampling)}, stopping as {@link #generatePng(String, int, long, Sampling, Cancellation)} does. */
-    public float[] generate(List<String> prompts, int samples, long seed, Sampling sampling, Cancellation cancel) {
-        return generate(prompts, samples, seed, sampling, cancel, GenerationProgress.NONE);
+        return generate(prompts, samples, seed, sampling, Cancellation.NONE, GenerationProgress.NONE);
     }
 
     /**
-     * As {@link #generate(List, int, long, Sampling, Cancellation)}, telling {@code progress} how far the
-     * call has come (in chunks of drawn images, ranking passes and refinement steps) as it goes.
+     * As {@link #generate(List, int, long, Sampling)}, stopping as {@link #generatePng(String, int, long, Sampling,
+     * Cancellation)} does and telling {@code progress} how far the call has come (in chunks of drawn images,
+     * ranking passes and refinement steps) as it goes.
      */
     public float[] generate(List<String> prompts, int samples, long seed, Sampling sampling, Cancellation cancel,
             GenerationProgress progress) {

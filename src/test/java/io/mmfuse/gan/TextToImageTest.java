@@ -197,15 +197,16 @@ class TextToImageTest {
         Sampling refine = Sampling.DEFAULT.withCandidates(2).withRefineSteps(Sampling.MAX_REFINE_STEPS);
         AtomicInteger asked = new AtomicInteger();
         // asked before the one chunk of 16 draws, before the one ranker, then before each step
-        assertThatThrownBy(() -> t2i.generate(prompts, 4, 4L, refine, () -> asked.incrementAndGet() > 5))
+        assertThatThrownBy(() -> t2i.generate(prompts, 4, 4L, refine, () -> asked.incrementAndGet() > 5,
+                GenerationProgress.NONE))
                 .isInstanceOf(CancelledException.class).hasMessageContaining("refining images");
         assertThat(asked.get()).as("times asked: cancelled before the fourth of %d steps", Sampling.MAX_REFINE_STEPS).isEqualTo(6);
         assertThatThrownBy(() -> t2i.generatePng(prompts.get(0), 4, 4L, refine, () -> true))
                 .isInstanceOf(CancelledException.class).hasMessageContaining("generating images");
         Sampling short10 = refine.withRefineSteps(10);
-        assertThat(t2i.generate(prompts, 4, 4L, short10, () -> false)).as("never cancelled: the plain call's images")
+        assertThat(t2i.generate(prompts, 4, 4L, short10, () -> false, GenerationProgress.NONE)).as("never cancelled: the plain call's images")
                 .containsExactly(t2i.generate(prompts, 4, 4L, short10));
-        assertRejected(() -> t2i.generate(prompts, 4, 4L, short10, null), "cancel");
+        assertRejected(() -> t2i.generate(prompts, 4, 4L, short10, null, GenerationProgress.NONE), "cancel");
 
         for (int i = 0; i < 3; i++) {
             cancelledAfterSteps(refine, 20); // warm-up
@@ -233,7 +234,8 @@ class TextToImageTest {
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try {
             Future<float[]> refinement = pool.submit(() -> t2i.generate(prompts, 4, 4L,
-                    Sampling.DEFAULT.withCandidates(2).withRefineSteps(Sampling.MAX_REFINE_STEPS), untilTheOtherCallReturns));
+                    Sampling.DEFAULT.withCandidates(2).withRefineSteps(Sampling.MAX_REFINE_STEPS), untilTheOtherCallReturns,
+                    GenerationProgress.NONE));
             assertThat(refining.await(60, TimeUnit.SECONDS)).isTrue();
             assertThat(t2i.generate(prompts.get(0), 2, 3L)).containsExactly(expected);
             otherCallDone.set(true);
@@ -259,7 +261,7 @@ class TextToImageTest {
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try {
             Future<float[]> refinement = pool.submit(() -> own.generate(prompts, 4, 4L,
-                    Sampling.DEFAULT.withCandidates(2).withRefineSteps(Sampling.MAX_REFINE_STEPS), counting));
+                    Sampling.DEFAULT.withCandidates(2).withRefineSteps(Sampling.MAX_REFINE_STEPS), counting, GenerationProgress.NONE));
             assertThat(refining.await(60, TimeUnit.SECONDS)).isTrue();
             own.close(); // takes the lock between two steps and frees the generator
             assertThatThrownBy(refinement::get).as("the refinement, %d asks", asked.get())
@@ -289,7 +291,8 @@ class TextToImageTest {
 
     private static void cancelledAfterSteps(Sampling sampling, int steps) {
         AtomicInteger asked = new AtomicInteger();
-        assertThatThrownBy(() -> t2i.generate(prompts, 8, 4L, sampling, () -> asked.incrementAndGet() > 2 + steps))
+        assertThatThrownBy(() -> t2i.generate(prompts, 8, 4L, sampling, () -> asked.incrementAndGet() > 2 + steps,
+                GenerationProgress.NONE))
                 .isInstanceOf(CancelledException.class);
     }
 
